@@ -1,0 +1,36 @@
+# heatgait: two commands for a newcomer.
+#   make demo   installs everything into .venv (once) and runs the end-to-end demo
+#   make test   installs everything into .venv (once) and runs the test suite
+# Other targets: install, models, data, lint, bench, clean.
+
+VENV    ?= .venv
+PYTHON  := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: install models data demo test lint bench clean
+
+install:
+	bash scripts/install.sh $(VENV)
+
+# Offline BlazePose model files, taken from the mediapipe wheel on PyPI and sha256-checked.
+models: install
+	$(PYTHON) -m heatgait.extract.model_cache
+
+# Real footage for the stage-1 tests (Debian's opencv-doc ships vtest.avi).
+data:
+	bash scripts/get_sample_video.sh
+
+demo: install models data
+	$(VENV)/bin/heatgait demo
+
+test: install models data
+	$(PYTHON) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check heatgait cli tests benchmarks
+
+bench: install models data
+	$(PYTHON) benchmarks/run_all.py
+
+clean:
+	rm -rf build dist *.egg-info .pytest_cache

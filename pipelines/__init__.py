@@ -1,0 +1,1 @@
+"""Built-in recipes (YAML), one per data set and protocol; see heatgait.config."""
