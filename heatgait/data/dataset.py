@@ -1,0 +1,122 @@
+"""PyTorch datasets over shards: random 30-frame training samples and whole test sequences.
+
+Min-max normalisation (DESIGN 4) maps a sequence's heatmaps to [0, 1] with its own minimum
+and maximum. A training sample reads only its 30 sampled frames, so it is normalised over
+those frames (reading the whole sequence to find its extremes would cost ~3x the I/O; the
+stored values are already in [0, 1], so both give nearly the same scale). Test sequences are
+read whole and normalised over all their frames, as the authors did.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset, get_worker_info
+
+from heatgait.data.shardset import ShardSet
+
+
+def subject_label_map(subjects: Iterable[str]) -> dict[str, int]:
+    """Subject id -> class label 0..n-1, in sorted id order."""
+    return {subject: label for label, subject in enumerate(sorted(set(subjects)))}
+
+
+def min_max_normalize(heatmaps: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """Scale [t, ...] to [0, 1] by its own min and max (all zeros when it is constant)."""
+    low, high = float(heatmaps.min()), float(heatmaps.max())
+    if high - low < eps:
+        return np.zeros_like(heatmaps)
+    return (heatmaps - low) / (high - low)
+
+
+class TrainingSequences(Dataset):
+    """item -> (heatmaps [frames, 17, 64, 48] float32, label): frames drawn unordered at random.
+
+    Sequences with fewer frames than ``frames`` are sampled with replacement. The random
+    stream of each process mixes ``seed`` with torch's per-worker seed, so runs repeat under
+    ``torch.manual_seed`` and workers never draw the same frames.
+    """
+
+    def __init__(self, shards: ShardSet, indices: Sequence[int], label_of_subject: dict[str, int],
+                 frames: int = 30, normalize: bool = True, seed: int = 0):
+        self.shards = shards
+        self.indices = list(indices)
+        self.frames = frames
+        self.normalize = normalize
+        self.seed = seed
+        self.labels = [label_of_subject[shards.sequences[i].subject] for i in self.indices]
+        self._rng: np.random.Generator | None = None
+        self._rng_pid = -1
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def _generator(self) -> np.random.Generator:
+        if self._rng is None or self._rng_pid != os.getpid():
+            worker = get_worker_info()
+            worker_seed = worker.seed if worker is not None else torch.initial_seed()
+            self._rng = np.random.default_rng([self.seed, worker_seed % 2**63])
+            self._rng_pid = os.getpid()
+        return self._rng
+
+    def sample_positions(self, num_frames: int) -> np.ndarray:
+        """Sorted frame positions of one sample (with replacement only when too short)."""
+        rng = self._generator()
+        replace = num_frames < self.frames
+        return np.sort(rng.choice(num_frames, size=self.frames, replace=replace))
+
+    def __getitem__(self, item: int) -> tuple[torch.Tensor, int]:
+        index = self.indices[item]
+        positions = self.sample_positions(self.shards.sequences[index].num_frames)
+        heatmaps = self.shards.read(index, positions)  # [frames, 17, 64, 48]
+        # unordered: GaitHeat pools over time with a max, and the authors shuffle the frames
+        heatmaps = heatmaps[self._generator().permutation(len(heatmaps))]
+        if self.normalize:
+            heatmaps = min_max_normalize(heatmaps)
+        return torch.from_numpy(np.ascontiguousarray(heatmaps)), self.labels[item]
+
+
+class TestSequences(Dataset):
+    """item -> (heatmaps [T, 17, 64, 48] float32, item): every frame of a sequence.
+
+    ``max_frames`` caps memory for very long sequences by keeping that many evenly spaced
+    frames (the model pools over time, so an even spread keeps the whole gait cycle).
+    """
+
+    __test__ = False  # not a pytest class despite its name
+
+    def __init__(self, shards: ShardSet, indices: Sequence[int], normalize: bool = True,
+                 max_frames: int | None = None):
+        self.shards = shards
+        self.indices = list(indices)
+        self.normalize = normalize
+        self.max_frames = max_frames
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, item: int) -> tuple[torch.Tensor, int]:
+        index = self.indices[item]
+        total = self.shards.sequences[index].num_frames
+        positions = None
+        if self.max_frames is not None and total > self.max_frames:
+            positions = np.unique(np.linspace(0, total - 1, self.max_frames).round().astype(int))
+        heatmaps = self.shards.read(index, positions)  # [T, 17, 64, 48]
+        if self.normalize:
+            heatmaps = min_max_normalize(heatmaps)
+        return torch.from_numpy(heatmaps), item
+
+
+def collate_variable_length(batch: Sequence[tuple[torch.Tensor, int]]
+                            ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Zero-pad test sequences: (padded [n, t_max, 17, 64, 48], lengths [n], items [n])."""
+    lengths = torch.tensor([len(heatmaps) for heatmaps, _ in batch], dtype=torch.long)
+    padded = torch.zeros((len(batch), int(lengths.max()), *batch[0][0].shape[1:]),
+                         dtype=batch[0][0].dtype)
+    for row, (heatmaps, _) in enumerate(batch):
+        padded[row, : len(heatmaps)] = heatmaps
+    items = torch.tensor([item for _, item in batch], dtype=torch.long)
+    return padded, lengths, items

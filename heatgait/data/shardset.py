@@ -1,0 +1,211 @@
+"""Reading heatmap shards: a folder of shard files seen as one indexed list of sequences.
+
+``ShardSet`` opens from the small per-shard index tables only (no visit of sequence groups),
+and opens HDF5 files lazily, once per process, so the same object works in the main process
+and inside DataLoader worker processes (h5py handles must not cross a fork). Every h5py
+failure is turned into a one-line ``ShardError`` naming the file and the sequence.
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+
+from heatgait.data.schema import (
+    FRAME_CRC_DATASET,
+    INDEX_DATASET,
+    SCHEMA_VERSION,
+    SEQUENCES_GROUP,
+    SHARD_SUFFIX,
+    decode_heatmaps,
+    read_attrs,
+)
+from heatgait.errors import ShardError
+
+_H5_ERRORS = (OSError, KeyError, ValueError, RuntimeError, TypeError)
+
+
+@dataclass(frozen=True)
+class SequenceInfo:
+    """One row of a shard index: what a sequence is and where it lives."""
+
+    key: str
+    subject: str
+    type: str
+    view: str
+    num_frames: int
+    shard: Path
+    dataset: str
+    group: str = ""  # the sequence's group name inside the shard ("000042")
+
+
+def _read_frames(dataset: h5py.Dataset, frames: np.ndarray) -> np.ndarray:
+    """Frames at sorted unique positions. h5py's fancy indexing costs ~4 ms a frame; one
+    slice read per run of consecutive frames costs what the decompression costs."""
+    out = np.empty((len(frames), *dataset.shape[1:]), dtype=dataset.dtype)
+    breaks = np.flatnonzero(np.diff(frames) != 1) + 1
+    start = 0
+    for run in np.split(frames, breaks):
+        if len(run):
+            dataset.read_direct(out, np.s_[run[0]: run[-1] + 1], np.s_[start: start + len(run)])
+            start += len(run)
+    return out
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
+
+
+def open_shard(path: Path) -> h5py.File:
+    """Open a finished shard for reading, checking its schema version; ShardError otherwise."""
+    try:
+        handle = h5py.File(path, "r")
+    except _H5_ERRORS as error:
+        raise ShardError(f"{path}: not a readable shard ({_one_line(error)}); the file is "
+                         "truncated or corrupt: re-extract it") from None
+    version = handle.attrs.get("schema_version")
+    if version is None:
+        handle.close()
+        raise ShardError(f"{path}: no schema_version attribute; not a heatgait shard")
+    if int(version) != SCHEMA_VERSION:
+        handle.close()
+        raise ShardError(f"{path}: shard schema version {int(version)} is not supported (this "
+                         f"heatgait reads version {SCHEMA_VERSION}); upgrade heatgait or "
+                         "re-extract")
+    return handle
+
+
+def read_index(path: str | Path) -> list[SequenceInfo]:
+    """The index rows of one shard, without visiting its sequence groups."""
+    path = Path(path)
+    with open_shard(path) as handle:
+        try:
+            table = handle[INDEX_DATASET][()]
+        except _H5_ERRORS as error:
+            raise ShardError(f"{path}: index table unreadable ({_one_line(error)}); "
+                             "re-extract this shard") from None
+    columns = {name: np.char.decode(table[name], "utf-8").tolist()
+               for name in ("key", "subject", "type", "view", "dataset", "group")}
+    frames = table["num_frames"].tolist()
+    return [SequenceInfo(key=columns["key"][i], subject=columns["subject"][i],
+                         type=columns["type"][i], view=columns["view"][i], num_frames=frames[i],
+                         shard=path, dataset=columns["dataset"][i], group=columns["group"][i])
+            for i in range(len(frames))]
+
+
+def shard_paths(paths: str | Path | Sequence[str | Path]) -> list[Path]:
+    """Shard files named directly or found (``*.h5``, sorted) in the folders named."""
+    items = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    found: list[Path] = []
+    for item in map(Path, items):
+        if item.is_dir():
+            found.extend(sorted(item.glob(f"*{SHARD_SUFFIX}")))
+        elif item.is_file():
+            found.append(item)
+        else:
+            raise ShardError(f"{item}: no such shard file or folder; check the path")
+    return found
+
+
+class ShardSet:
+    """All sequences of one or more shard files / folders, in a stable order."""
+
+    def __init__(self, paths: str | Path | Sequence[str | Path], *, verify: bool = True):
+        """``verify`` checks each read frame against its stored CRC32 (cheap; catches bit rot)."""
+        self.verify = verify
+        self.sequences: list[SequenceInfo] = []
+        for path in shard_paths(paths):
+            self.sequences.extend(read_index(path))
+        self._handles: dict[Path, h5py.File] = {}
+        self._pid = os.getpid()
+
+    def __len__(self) -> int:
+        return len(self.sequences)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_handles"] = {}
+        return state
+
+    def _group(self, index: int) -> tuple[SequenceInfo, h5py.Group]:
+        info = self.sequences[index]
+        if self._pid != os.getpid():  # forked into a worker: never reuse the parent's handles
+            self._handles, self._pid = {}, os.getpid()
+        handle = self._handles.get(info.shard)
+        if handle is None:
+            handle = self._handles[info.shard] = open_shard(info.shard)
+        try:
+            return info, handle[SEQUENCES_GROUP][info.group]
+        except _H5_ERRORS as error:
+            raise self._error(info, error) from None
+
+    @staticmethod
+    def _error(info: SequenceInfo, error: BaseException) -> ShardError:
+        return ShardError(f"{info.shard}: sequence {info.key} unreadable ({_one_line(error)}); "
+                          "run `heatgait check` on it and re-extract the shard")
+
+    def read(self, index: int, frames: np.ndarray | None = None) -> np.ndarray:
+        """Heatmaps [t, 17, 64, 48] float32 in [0, 1]; ``frames``: sorted positions to read."""
+        info, group = self._group(index)
+        try:
+            dataset = group["heatmaps"]
+            if frames is None:
+                unique = np.arange(info.num_frames)
+                stored = dataset[()]  # [T, 17, 64, 48]
+                inverse = None
+            else:
+                positions = np.asarray(frames, dtype=np.int64)
+                unique, inverse = np.unique(positions, return_inverse=True)
+                if len(unique) and (unique[0] < 0 or unique[-1] >= info.num_frames):
+                    raise IndexError(f"frame positions must lie in [0, {info.num_frames})")
+                stored = _read_frames(dataset, unique)  # [u, 17, 64, 48], each frame once
+            crc = group[FRAME_CRC_DATASET][()] if self.verify else None
+        except IndexError:
+            raise
+        except _H5_ERRORS as error:
+            raise self._error(info, error) from None
+        if crc is not None:
+            for frame_number, frame in zip(unique.tolist(), stored):
+                if zlib.crc32(frame.tobytes()) != int(crc[frame_number]):
+                    raise ShardError(f"{info.shard}: sequence {info.key} frame {frame_number} "
+                                     "fails its checksum (corrupt data); re-extract the shard")
+        return decode_heatmaps(stored if inverse is None else stored[inverse])
+
+    def read_keypoints(self, index: int) -> np.ndarray:
+        """Decoded keypoints [T, 17, 3] (x, y, score in heatmap pixels)."""
+        info, group = self._group(index)
+        try:
+            return group["keypoints"][()]
+        except _H5_ERRORS as error:
+            raise self._error(info, error) from None
+
+    def read_side(self, index: int, name: str) -> np.ndarray:
+        """Any per-sequence side dataset: "boxes", "frame_indices", "frame_scores", ..."""
+        info, group = self._group(index)
+        try:
+            return group[name][()]
+        except _H5_ERRORS as error:
+            raise self._error(info, error) from None
+
+    def attrs(self, index: int) -> dict[str, Any]:
+        """The shard's attributes (pose model, detector, versions) updated by the sequence's."""
+        info, group = self._group(index)
+        try:
+            values = read_attrs(group.file)
+            values.update(read_attrs(group))
+        except _H5_ERRORS as error:
+            raise self._error(info, error) from None
+        return values
+
+    def close(self) -> None:
+        for handle in self._handles.values():
+            handle.close()
+        self._handles = {}

@@ -1,0 +1,103 @@
+"""``check_shards`` finds truncation, flipped bytes and broken indexes; reads fail in one line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+from heatgait.data.check import check_shards
+from heatgait.data.shards import ShardSet
+from heatgait.errors import ShardError
+
+
+def _first_shard(folder: Path) -> Path:
+    return min(folder.glob("*.h5"))
+
+
+def test_sound_folder_has_no_problems(shard_folder: Path) -> None:
+    assert check_shards(shard_folder) == []
+
+
+def test_truncated_file(shard_folder: Path) -> None:
+    path = _first_shard(shard_folder)
+    size = path.stat().st_size
+    with path.open("r+b") as handle:
+        handle.truncate(size // 2)
+    problems = check_shards(shard_folder)
+    assert len(problems) == 1 and problems[0].file == path
+    assert "truncated" in problems[0].fault
+    with pytest.raises(ShardError, match="shard-00000.h5: not a readable shard"):
+        ShardSet(path)
+
+
+def _heatmap_offset(path: Path, group: str, frame: int) -> int:
+    """File offset of one stored (compressed) heatmap chunk."""
+    with h5py.File(path, "r") as handle:
+        info = handle[f"sequences/{group}/heatmaps"].id.get_chunk_info(frame)
+        return info.byte_offset + info.size // 2
+
+
+def test_flipped_byte_in_heatmap_data(shard_folder: Path) -> None:
+    path = _first_shard(shard_folder)
+    shards = ShardSet(shard_folder)
+    offset = _heatmap_offset(path, "000001", 3)
+    with path.open("r+b") as handle:
+        handle.seek(offset)
+        byte = handle.read(1)
+        handle.seek(offset)
+        handle.write(bytes([byte[0] ^ 0x10]))
+    problems = check_shards(shard_folder)
+    assert [(p.key, p.file) for p in problems] == [("001/nm-02/090", path)]
+    with pytest.raises(ShardError, match=r"shard-00000.h5: sequence 001/nm-02/090"):
+        shards.read(1)
+    with pytest.raises(ShardError, match=r"001/nm-02/090"):
+        shards.read(1, np.array([3]))
+    shards.read(1, np.array([0, 1, 2]))  # other frames still read
+
+
+def test_index_inconsistent_with_groups(shard_folder: Path) -> None:
+    path = _first_shard(shard_folder)
+    with h5py.File(path, "r+") as handle:
+        handle.copy("sequences/000000", "sequences/extra")
+        del handle["sequences/000002/keypoints"]
+        handle["sequences/000003"].attrs["key"] = "999/nm-01/090"
+    faults = sorted(str(p) for p in check_shards(path))
+    assert any("group extra is not in the index" in f for f in faults)
+    assert any("[002/nm-01/090]: dataset 'keypoints' missing" in f for f in faults)
+    assert any("'999/nm-01/090' disagrees with the index" in f for f in faults)
+    assert len(faults) == 3
+
+
+def test_wrong_shape_and_nan(shard_folder: Path) -> None:
+    path = _first_shard(shard_folder)
+    with h5py.File(path, "r+") as handle:
+        del handle["sequences/000000/frame_scores"]
+        handle["sequences/000000/frame_scores"] = np.zeros(3, np.float32)
+        keypoints = handle["sequences/000001/keypoints"]
+        keypoints[0, 0, 0] = np.nan
+    faults = [p.fault for p in check_shards(path)]
+    assert faults == ["dataset 'frame_scores' is float32[3], expected float32[8]",
+                      "keypoints hold NaN"]
+
+
+def test_not_an_hdf5_file(tmp_path: Path) -> None:
+    path = tmp_path / "junk.h5"
+    path.write_bytes(b"not hdf5 at all" * 100)
+    problems = check_shards(tmp_path)
+    assert len(problems) == 1 and "not a readable shard" in problems[0].fault
+
+
+def test_silently_changed_frame_caught_by_checksum(shard_folder: Path) -> None:
+    """A change HDF5 itself cannot notice (valid chunk, other values) fails the frame CRC."""
+    path = _first_shard(shard_folder)
+    with h5py.File(path, "r+") as handle:
+        heatmaps = handle["sequences/000001/heatmaps"]
+        heatmaps[2, 0, 0, 0] = heatmaps[2, 0, 0, 0] ^ 1
+    faults = [str(p) for p in check_shards(path)]
+    assert faults == [f"{path} [001/nm-02/090]: frame 2 fails its checksum (corrupt heatmap data)"]
+    with pytest.raises(ShardError, match="frame 2 fails its checksum"):
+        ShardSet(path).read(1, np.array([2, 4]))
+    assert ShardSet(path, verify=False).read(1).shape == (10, 17, 64, 48)

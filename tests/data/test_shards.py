@@ -1,0 +1,124 @@
+"""Shard writing and reading: round trip, resumability, refusals, locking, the index."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+from heatgait.data.records import SequenceRecord
+from heatgait.data.schema import SCHEMA_VERSION
+from heatgait.data.shards import ShardSet, ShardWriter, existing_keys, write_shards
+from heatgait.errors import ShardError
+
+
+@pytest.mark.parametrize("storage, tolerance", [("uint8", 0.5 / 255 + 1e-6), ("float16", 1e-3)])
+def test_round_trip_within_quantisation(make_record, tmp_path: Path, storage: str, tolerance: float) -> None:
+    record = make_record("001", frames=7, seed=3, track=2)
+    record.heatmaps[0, 0, 0, 0] = 1.7  # clipped to 1 by the writer
+    with ShardWriter(tmp_path / "a.h5", storage=storage, attrs={"detector": "rtmdet"}) as writer:
+        assert writer.write(record)
+        assert record.key in writer
+    shards = ShardSet(tmp_path / "a.h5")
+    assert [s.key for s in shards.sequences] == ["001/nm-01/090/track-2"]
+    assert shards.sequences[0].num_frames == 7
+    back = shards.read(0)
+    assert back.dtype == np.float32 and back.shape == (7, 17, 64, 48)
+    assert np.abs(back - np.clip(record.heatmaps, 0, 1)).max() <= tolerance
+    np.testing.assert_array_equal(shards.read_keypoints(0), record.keypoints)
+    np.testing.assert_array_equal(shards.read_side(0, "frame_indices"), record.frame_indices)
+    attrs = shards.attrs(0)
+    assert attrs["schema_version"] == SCHEMA_VERSION and attrs["detector"] == "rtmdet"
+    assert attrs["pose_model"] == "hrnet-w32" and attrs["thresholds"]["frame"] == 0.4
+    assert attrs["storage"] == storage and attrs["track"] == 2 and attrs["source"] == record.source
+    assert not (tmp_path / "a.h5.partial").exists() and not (tmp_path / "a.h5.lock").exists()
+
+
+def test_read_frame_subset_with_repeats(shard_folder: Path) -> None:
+    shards = ShardSet(shard_folder)
+    whole = shards.read(3)
+    subset = shards.read(3, np.array([0, 2, 2, 5]))
+    np.testing.assert_array_equal(subset, whole[[0, 2, 2, 5]])
+
+
+def test_write_shards_resumes_without_duplicates(make_record, tmp_path: Path) -> None:
+    records = [make_record(f"{s:03d}", seed=s, frames=3) for s in range(7)]
+    first = write_shards(records[:4], tmp_path, sequences_per_shard=3, progress=False)
+    again = write_shards(records, tmp_path, sequences_per_shard=3, progress=False)
+    assert [p.name for p in first] == ["shard-00000.h5", "shard-00001.h5"]
+    assert [p.name for p in again] == ["shard-00002.h5"]
+    keys = [s.key for s in ShardSet(tmp_path).sequences]
+    assert sorted(keys) == sorted(r.key for r in records) == sorted(existing_keys(tmp_path))
+    assert write_shards(records, tmp_path, progress=False) == []
+
+
+def test_empty_sequence_skipped_and_logged(make_record, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    empty = make_record("002", frames=0)
+    with caplog.at_level(logging.WARNING), ShardWriter(tmp_path / "a.h5") as writer:
+        assert not writer.write(empty)
+        assert writer.write(make_record("001"))
+        assert not writer.write(make_record("001"))  # same key: never twice
+    assert "002/nm-01/090 has no frames" in caplog.text
+    assert [s.key for s in ShardSet(tmp_path).sequences] == ["001/nm-01/090"]
+
+
+def test_nan_and_bad_shapes_refused_naming_the_key(make_record, tmp_path: Path) -> None:
+    record = make_record("007")
+    record.heatmaps[1, 3, 5, 5] = np.nan
+    bad_shape = make_record("008")
+    bad_shape.keypoints = bad_shape.keypoints[:, :5]
+    with ShardWriter(tmp_path / "a.h5") as writer:
+        with pytest.raises(ValueError, match="007/nm-01/090: heatmaps contain NaN"):
+            writer.write(record)
+        with pytest.raises(ValueError, match="008/nm-01/090: keypoints has shape"):
+            writer.write(bad_shape)
+    assert len(ShardSet(tmp_path / "a.h5")) == 0
+
+
+def test_error_inside_writer_leaves_no_file(make_record, tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError), ShardWriter(tmp_path / "a.h5") as writer:
+        writer.write(make_record("001"))
+        raise RuntimeError("extraction failed")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_second_writer_on_same_file_refused(make_record, tmp_path: Path) -> None:
+    with ShardWriter(tmp_path / "a.h5") as writer:
+        writer.write(make_record("001"))
+        with pytest.raises(ShardError, match="another process is writing"):
+            ShardWriter(tmp_path / "a.h5")
+    with pytest.raises(ShardError, match="already exists"):
+        ShardWriter(tmp_path / "a.h5")
+
+
+def test_unknown_schema_version_named(shard_folder: Path) -> None:
+    path = min(shard_folder.glob("*.h5"))
+    with h5py.File(path, "r+") as handle:
+        handle.attrs["schema_version"] = 99
+    with pytest.raises(ShardError, match=r"shard-00000.h5: shard schema version 99 is not supported"):
+        ShardSet(shard_folder)
+
+
+def test_index_opens_without_visiting_groups(shard_folder: Path) -> None:
+    """The listing comes from the index table: it survives the loss of a sequence group."""
+    path = min(shard_folder.glob("*.h5"))
+    with h5py.File(path, "r+") as handle:
+        del handle["sequences/000001"]
+    shards = ShardSet(shard_folder)
+    assert len(shards) == 8
+    assert [s.num_frames for s in shards.sequences][:3] == [8, 10, 9]
+    with pytest.raises(ShardError, match=r"sequence 001/nm-02/090 unreadable"):
+        shards.read(1)
+
+
+def test_missing_path_is_a_one_line_error(tmp_path: Path) -> None:
+    with pytest.raises(ShardError, match="no such shard file or folder"):
+        ShardSet(tmp_path / "nope")
+
+
+def test_record_key_without_track() -> None:
+    record = SequenceRecord("001", "bg-02", "180", *(np.zeros((0,)),) * 5)
+    assert record.key == "001/bg-02/180"
