@@ -1,0 +1,166 @@
+"""Pose-guided heatmap alignment (PGHA, paper section 3.2, eqs. 1-4).
+
+Heatmaps straight from a top-down pose model are roughly centred, but the body can lean (camera
+perspective) and drift inside the crop (walking). PGHA undoes both without parameters: the neck
+(mean argmax of the shoulder channels 5, 6) and the hip (mean argmax of 11, 12) define a spine;
+the frame is rotated by -theta about the spine's midpoint so that the spine becomes vertical
+(eq. 2), then shifted so that the rotated neck lands on a fixed point (eq. 3), 16 rows from the
+top and centred horizontally on a 64x48 map (scaled with the map size).
+
+Choices the paper leaves open, made here:
+- theta: eq. 1 as printed, arctan(dx, dy) with image y pointing down, is about 180 deg for an
+  upright body. We use the angle of the neck-hip line from the upward vertical,
+  theta = atan2(neck_x - hip_x, hip_y - neck_y): 0 when upright, positive when the neck is to
+  the right of the hip (image coordinates).
+- Frames with |theta| <= gamma are still *translated* (neck to the target), only not rotated;
+  above gamma they are rotated and translated. The paper applies "PGHA" as a whole above gamma;
+  translating every frame keeps off-centre subjects comparable while leaving an upright,
+  centred frame untouched. ``translate_below=False`` gives the literal reading (frames under
+  gamma pass through unchanged).
+- In training, frames under gamma are also rotated with probability ``p_below`` (paper: 0.2).
+- Coordinates: argmax indices are pixel centres, so sampling uses ``align_corners=False`` with
+  pixel i at normalised (2i + 1) / size - 1; bilinear, zeros outside the map.
+- The transform is computed and sampled in float32 whatever the input dtype, then cast back.
+- A frame whose shoulder or hip channels are flat (max - min < eps) has no usable spine and is
+  returned unchanged.
+
+Eq. 4 of the paper maps target to source with "M"; the matrix that does so is the inverse of
+the forward transform p -> R(p - neck) + target (rotation about the midpoint followed by the
+eq.-3 translation reduces to exactly this), i.e. source = R^T (target_px - target) + neck.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+SHOULDERS = (5, 6)
+HIPS = (11, 12)
+TARGET_XY = (24.0, 16.0)  # neck target on a 48 (W) x 64 (H) map
+REFERENCE_HW = (64, 48)
+
+
+def target_point(height: int, width: int) -> tuple[float, float]:
+    """The neck target (x, y) in pixels, scaled from (24, 16) on 48x64 to the given map size."""
+    return TARGET_XY[0] * width / REFERENCE_HW[1], TARGET_XY[1] * height / REFERENCE_HW[0]
+
+
+def spine(x: torch.Tensor, eps: float = 1e-6) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Neck and hip positions (x, y) in pixels and a validity flag for each frame.
+
+    x: [N, V, H, W]. Returns neck [N, 2], hip [N, 2] (float32) and valid [N] (bool).
+    """
+    n, _, h, w = x.shape
+    joints = x[:, list(SHOULDERS + HIPS)].reshape(n, 4, h * w)  # [N, 4, H*W]
+    index = joints.argmax(dim=-1)  # [N, 4]
+    xy = torch.stack([index % w, torch.div(index, w, rounding_mode="floor")], dim=-1).float()
+    spread = (joints.amax(dim=-1) - joints.amin(dim=-1)).float()  # [N, 4]
+    valid = torch.isfinite(spread).all(dim=-1) & (spread >= eps).all(dim=-1)
+    return xy[:, :2].mean(dim=1), xy[:, 2:].mean(dim=1), valid
+
+
+def spine_angle(neck: torch.Tensor, hip: torch.Tensor) -> torch.Tensor:
+    """theta in radians of the hip->neck line from the upward vertical. [N, 2] x2 -> [N]."""
+    return torch.atan2(neck[:, 0] - hip[:, 0], hip[:, 1] - neck[:, 1])
+
+
+def align_heatmaps(
+    x: torch.Tensor,
+    gamma: float,
+    p_below: float = 0.0,
+    training: bool = False,
+    generator: torch.Generator | None = None,
+    *,
+    translate_below: bool = True,
+    eps: float = 1e-6,
+) -> torch.Tensor:
+    """Align a batch of heatmap frames: [N, V, H, W] -> [N, V, H, W], same dtype and device.
+
+    gamma is in degrees. Deterministic unless ``training`` and ``p_below > 0``.
+    """
+    if x.dim() != 4 or x.shape[1] <= max(HIPS):
+        raise ValueError(f"align_heatmaps expects [N, 17, H, W] heatmaps, got {tuple(x.shape)}")
+    n, _, h, w = x.shape
+    if n == 0:
+        return x
+    neck, hip, valid = spine(x, eps)  # [N, 2], [N, 2], [N]
+    theta = spine_angle(neck, hip)  # [N]
+    rotate = theta.abs() > math.radians(gamma)
+    if training and p_below > 0:
+        device = generator.device if generator is not None else x.device
+        draw = torch.rand(n, generator=generator, device=device).to(x.device)
+        rotate = rotate | (draw < p_below)
+    angle = torch.where(rotate, theta, torch.zeros_like(theta))
+    move = valid & (rotate | translate_below)
+    if x.device.type == "cpu" and not bool(move.any()):  # skip the warp; no sync on GPUs
+        return x
+
+    cos, sin = torch.cos(angle), torch.sin(angle)  # R(-theta)^T = R(theta)
+    tx, ty = target_point(h, w)
+    ys = torch.arange(h, device=x.device, dtype=torch.float32) - ty
+    xs = torch.arange(w, device=x.device, dtype=torch.float32) - tx
+    gy, gx = torch.meshgrid(ys, xs, indexing="ij")  # [H, W] offsets from the target
+    c, s = cos[:, None, None], sin[:, None, None]
+    src_x = c * gx - s * gy + neck[:, 0, None, None]  # [N, H, W] source pixel columns
+    src_y = s * gx + c * gy + neck[:, 1, None, None]  # [N, H, W] source pixel rows
+    grid = torch.stack([(2 * src_x + 1) / w - 1, (2 * src_y + 1) / h - 1], dim=-1)  # [N, H, W, 2]
+    out = F.grid_sample(
+        x.float(), grid, mode="bilinear", padding_mode="zeros", align_corners=False
+    ).to(x.dtype)
+    return torch.where(move[:, None, None, None], out, x)
+
+
+def align_heatmaps_reference(
+    x: np.ndarray, gamma: float, *, translate_below: bool = True, eps: float = 1e-6
+) -> np.ndarray:
+    """Float64 per-frame reference of :func:`align_heatmaps` in eval mode, for tests.
+
+    Written independently of torch: explicit argmax, angle, inverse mapping and bilinear
+    interpolation with zeros outside. x: [N, V, H, W] -> [N, V, H, W] float64.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    out = x.copy()
+    n, v, h, w = x.shape
+    tx, ty = target_point(h, w)
+    for i in range(n):
+        points = []
+        ok = True
+        for ch in SHOULDERS + HIPS:
+            m = x[i, ch]
+            ok = ok and (m.max() - m.min()) >= eps
+            r, c = np.unravel_index(np.argmax(m), m.shape)
+            points.append((float(c), float(r)))
+        if not ok:
+            continue
+        neck = np.mean(points[:2], axis=0)
+        hip = np.mean(points[2:], axis=0)
+        theta = math.atan2(neck[0] - hip[0], hip[1] - neck[1])
+        if abs(theta) <= math.radians(gamma):
+            if not translate_below:
+                continue
+            theta = 0.0
+        rot = np.array([[math.cos(theta), -math.sin(theta)], [math.sin(theta), math.cos(theta)]])
+        frame = np.zeros((v, h, w))
+        for r in range(h):
+            for c in range(w):
+                sx, sy = rot @ np.array([c - tx, r - ty]) + neck
+                frame[:, r, c] = _bilinear(x[i], sx, sy)
+        out[i] = frame
+    return out
+
+
+def _bilinear(img: np.ndarray, sx: float, sy: float) -> np.ndarray:
+    """Sample [V, H, W] at pixel (sx, sy) bilinearly, treating pixels outside as zero."""
+    _, h, w = img.shape
+    x0, y0 = math.floor(sx), math.floor(sy)
+    fx, fy = sx - x0, sy - y0
+    value = np.zeros(img.shape[0])
+    for dy, wy in ((0, 1 - fy), (1, fy)):
+        for dx, wx in ((0, 1 - fx), (1, fx)):
+            yy, xx = y0 + dy, x0 + dx
+            if 0 <= yy < h and 0 <= xx < w:
+                value += wy * wx * img[:, yy, xx]
+    return value
