@@ -1,0 +1,104 @@
+"""Test embeddings: every frame of every test sequence through the network, and their files.
+
+``embed_sequences`` batches whole sequences of different lengths (zero-padded, with their
+lengths passed to the model so padding never enters the temporal max), runs the model under
+``torch.inference_mode`` (autocast to float16 on CUDA) and returns the fusion embeddings with
+the sequences' labels. ``save_embeddings`` / ``load_embeddings`` keep them in a ``.npz`` so a
+protocol can be re-scored, or another protocol tried, without the network.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader
+
+from heatgait.data.dataset import TestSequences, collate_variable_length
+from heatgait.data.shardset import ShardSet
+from heatgait.data.splits import load_split
+from heatgait.errors import UsageError
+
+EMBEDDING_KEYS = ("embeddings", "labels", "types", "views")
+
+
+def select_test_sequences(shards: ShardSet, split_path: str | Path) -> list[int]:
+    """Positions of the shard sequences whose subject is in the split's TEST_SET."""
+    test = set(load_split(split_path).test)
+    indices = [i for i, info in enumerate(shards.sequences) if info.subject in test]
+    if not indices:
+        found = sorted({info.subject for info in shards.sequences})
+        raise UsageError(f"the shards hold no subject of the test split {split_path} "
+                         f"({len(test)} ids, e.g. {sorted(test)[:3]}); shard subjects: "
+                         f"{found[:5]}{' ...' if len(found) > 5 else ''}; point --data at the "
+                         "test shards or use the matching --pipeline")
+    return indices
+
+
+def embed_sequences(model: torch.nn.Module, shards: ShardSet, indices: Sequence[int],
+                    device: str | torch.device = "cpu", batch_size: int = 4,
+                    num_workers: int = 0, normalize: bool = True, max_frames: int | None = None,
+                    progress: bool = False
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(embeddings [n, c, p] float32, labels [n], types [n], views [n]) of ``indices``."""
+    device = torch.device(device)
+    dataset = TestSequences(shards, indices, normalize=normalize, max_frames=max_frames)
+    loader = DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=num_workers,
+                        collate_fn=collate_variable_length, pin_memory=device.type == "cuda",
+                        persistent_workers=False)
+    model = model.to(device).eval()
+    outputs: list[np.ndarray] = []
+    order: list[np.ndarray] = []
+    batches = loader
+    if progress:
+        from tqdm import tqdm
+
+        batches = tqdm(loader, desc="embedding", unit="batch", total=len(loader))
+    with torch.inference_mode(), torch.autocast(device.type, dtype=torch.float16,
+                                                enabled=device.type == "cuda"):
+        for heatmaps, lengths, items in batches:  # [n, t, 17, 64, 48], [n], [n]
+            out = model(heatmaps.to(device, non_blocking=True), lengths=lengths.to(device))
+            outputs.append(out.float().cpu().numpy())  # [n, c, p]
+            order.append(items.numpy())
+    embeddings = np.concatenate(outputs)[np.argsort(np.concatenate(order))]
+    infos = [shards.sequences[i] for i in indices]
+    return (embeddings, np.asarray([s.subject for s in infos]),
+            np.asarray([s.type for s in infos]), np.asarray([s.view for s in infos]))
+
+
+def save_embeddings(path: str | Path, embeddings: np.ndarray, labels: Sequence[str],
+                    types: Sequence[str], views: Sequence[str], **meta: str) -> Path:
+    """Writes the four arrays (plus text ``meta`` such as the checkpoint) to a ``.npz``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    extra = {f"meta_{k}": np.asarray(str(v)) for k, v in meta.items()}
+    with open(path, "wb") as handle:  # a handle keeps numpy from appending ".npz"
+        np.savez(handle, embeddings=np.asarray(embeddings, dtype=np.float32),
+                 labels=np.asarray(labels).astype(str), types=np.asarray(types).astype(str),
+                 views=np.asarray(views).astype(str), **extra)
+    return path
+
+
+def load_embeddings(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Reads a ``.npz`` with embeddings, labels, types and views (all of one length)."""
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            missing = [k for k in EMBEDDING_KEYS if k not in data.files]
+            if missing:
+                raise UsageError(f"{path}: no array {missing[0]!r}; an embeddings file holds "
+                                 f"{', '.join(EMBEDDING_KEYS)} (write one with --save-embeddings)")
+            arrays = tuple(data[k] for k in EMBEDDING_KEYS)
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such embeddings file") from None
+    except (zipfile.BadZipFile, ValueError, OSError) as error:
+        raise UsageError(f"{path}: not a readable .npz ({error}); write one with "
+                         "--save-embeddings") from None
+    lengths = {k: len(a) for k, a in zip(EMBEDDING_KEYS, arrays)}
+    if len(set(lengths.values())) != 1:
+        raise UsageError(f"{path}: arrays differ in length ("
+                         + ", ".join(f"{k} {n}" for k, n in lengths.items()) + ")")
+    return arrays  # type: ignore[return-value]

@@ -1,0 +1,202 @@
+"""The field's evaluation protocols, read from the recipe's ``eval`` section (EvalConfig).
+
+``evaluate_embeddings`` turns test embeddings with their labels (subject id, type, view) into
+a :class:`Result`: per probe set, rank-k (and mAP in re-id mode) in percent, the per-view
+table, and the mean over probe sets. The numbers follow OpenGait's reference evaluator so
+they compare with published tables:
+
+- cross-view: every (probe view, gallery view) cell is a percentage rounded to 2 decimals;
+  each probe view averages its cells over the other gallery views (identical views excluded);
+  the probe set's value is the mean over probe views.
+- re-id: rank-k and mAP over all probes at once, not rounded (CCPG's columns).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from heatgait.config import EvalConfig
+from heatgait.errors import UsageError
+from heatgait.evaluation.distance import as_parts
+from heatgait.evaluation.scoring import (
+    cell_accuracy,
+    cross_view_counts,
+    exclude_identical_views,
+    reid_counts,
+)
+
+MODES = ("cross-view", "reid")
+MATCHES = ("exact", "substring")
+
+
+@dataclass
+class ProbeSetResult:
+    """One probe set (a column of the paper's table) and its per-view detail."""
+
+    name: str
+    probe_types: list[str]
+    gallery_types: list[str]
+    metrics: dict[str, float]  # "rank1", "rank5", "mAP" -> percent
+    ranks: list[int]
+    views: list[str]  # order of the rows/columns below
+    cells: np.ndarray  # [v, v, r] rank-k per (probe view, gallery view), percent, NaN if empty
+    per_view: np.ndarray  # [v, r] per probe view, identical views excluded
+    num_probes: int
+    num_gallery: int
+    num_skipped: int = 0  # re-id: probes left without a true match
+
+
+@dataclass
+class Result:
+    """All probe sets of one evaluation and the mean the paper reports beside them."""
+
+    protocol: str
+    mode: str
+    metrics: list[str]
+    probe_sets: dict[str, ProbeSetResult]
+    mean: dict[str, float]
+    notes: list[str] = field(default_factory=list)  # caveats worth printing (missing cells ...)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: one entry per probe set, "mean", and "details" (per-view tables)."""
+        out: dict[str, Any] = {name: _clean(ps.metrics) for name, ps in self.probe_sets.items()}
+        out["mean"] = _clean(self.mean)
+        out["details"] = {
+            "protocol": self.protocol, "mode": self.mode, "notes": self.notes,
+            "probe_sets": {name: {
+                "probe_types": ps.probe_types, "gallery_types": ps.gallery_types,
+                "num_probes": ps.num_probes, "num_gallery": ps.num_gallery,
+                "num_skipped": ps.num_skipped, "views": ps.views,
+                "per_view": {f"rank{k}": _clean(dict(zip(ps.views, ps.per_view[:, i].tolist())))
+                             for i, k in enumerate(ps.ranks)},
+                "cells_rank1": [[_number(x) for x in row] for row in ps.cells[:, :, 0].tolist()],
+            } for name, ps in self.probe_sets.items()},
+        }
+        return out
+
+
+def _number(value: float) -> float | None:
+    return None if value is None or math.isnan(value) else float(value)
+
+
+def _clean(values: dict[str, float]) -> dict[str, float | None]:
+    return {key: _number(value) for key, value in values.items()}
+
+
+def type_mask(types: np.ndarray, patterns: list[str], match: str) -> np.ndarray:
+    """Sequences whose type equals (``exact``) or contains (``substring``) any pattern."""
+    if match == "exact":
+        return np.isin(types, patterns)
+    return np.any([np.char.find(types, p) >= 0 for p in patterns], axis=0) if patterns \
+        else np.zeros(len(types), dtype=bool)
+
+
+def view_labels(views: np.ndarray, sep: str) -> np.ndarray:
+    """The view part the protocol compares: CCPG keeps what precedes the first ``sep``."""
+    if not sep:
+        return views
+    return np.asarray([view.split(sep)[0] for view in views.tolist()])
+
+
+def _check_config(config: EvalConfig) -> list[int]:
+    if config.mode not in MODES:
+        raise UsageError(f"eval.mode {config.mode!r}: use one of {', '.join(MODES)}")
+    if config.match not in MATCHES:
+        raise UsageError(f"eval.match {config.match!r}: use one of {', '.join(MATCHES)}")
+    if not config.probes:
+        raise UsageError("eval.probes is empty: name at least one probe set in the recipe")
+    unknown = [name for name in config.galleries if name not in config.probes]
+    if unknown:
+        raise UsageError(f"eval.galleries names {unknown[0]!r}, which is not in eval.probes "
+                         f"({', '.join(config.probes)})")
+    strays = [name for name in config.mean_over if name not in config.probes]
+    if strays:
+        raise UsageError(f"eval.mean_over names {strays[0]!r}, which is not in eval.probes "
+                         f"({', '.join(config.probes)})")
+    ranks = set(config.ranks)
+    for metric in config.metrics:
+        if metric.startswith("rank") and metric[4:].isdigit():
+            ranks.add(int(metric[4:]))
+        elif metric != "mAP":
+            raise UsageError(f"eval.metrics {metric!r}: use rankK (rank1, rank5, ...) or mAP")
+    if any(k < 1 for k in ranks):
+        raise UsageError(f"eval.ranks {sorted(ranks)}: ranks start at 1")
+    return sorted(ranks | {1})
+
+
+def evaluate_embeddings(embeddings: Any, labels: Any, types: Any, views: Any,
+                        config: EvalConfig) -> Result:
+    """Scores embeddings [N, C, P] or [N, D] of labelled test sequences with a protocol."""
+    features = as_parts(embeddings)  # [n, c, p]
+    labels, types, views = (np.asarray(x).astype(str) for x in (labels, types, views))
+    lengths = {"embeddings": len(features), "labels": len(labels), "types": len(types),
+               "views": len(views)}
+    if len(set(lengths.values())) != 1:
+        raise UsageError("embeddings and labels differ in length ("
+                         + ", ".join(f"{k} {v}" for k, v in lengths.items()) + ")")
+    ranks = _check_config(config)
+    view_names, view_codes = np.unique(view_labels(views, config.view_prefix_sep),
+                                       return_inverse=True)
+    _, label_codes = np.unique(labels, return_inverse=True)
+    probe_sets: dict[str, ProbeSetResult] = {}
+    notes: list[str] = []
+    for name, probe_types in config.probes.items():
+        gallery_types = config.galleries.get(name, config.gallery)
+        probe = np.flatnonzero(type_mask(types, probe_types, config.match))
+        gallery = np.flatnonzero(type_mask(types, gallery_types, config.match))
+        if len(probe) == 0:
+            raise UsageError(f"probe set {name}: no sequences of types {probe_types} "
+                             f"({config.match} match); types present: "
+                             f"{', '.join(sorted(set(types.tolist()))[:12])}")
+        if len(gallery) == 0:
+            raise UsageError(f"probe set {name}: gallery types {gallery_types} match no "
+                             "sequence; check eval.gallery / eval.galleries in the recipe")
+        counts = cross_view_counts(features, label_codes, view_codes, probe, gallery,
+                                   len(view_names), ranks, config.chunk_size)
+        cells = cell_accuracy(counts)  # [v, v, r]
+        per_view = exclude_identical_views(cells)  # [v, r]
+        metrics: dict[str, float] = {}
+        skipped = 0
+        if config.mode == "cross-view":
+            for i, k in enumerate(ranks):
+                column = per_view[:, i]
+                metrics[f"rank{k}"] = (float(np.mean(column[~np.isnan(column)]))
+                                       if (~np.isnan(column)).any() else math.nan)
+            if np.isnan(cells[~np.eye(len(view_names), dtype=bool)]).any():
+                notes.append(f"{name}: some (probe view, gallery view) cells have no sequences "
+                             "and were left out of the means")
+        else:
+            reid = reid_counts(features, label_codes, view_codes, probe, gallery, ranks,
+                               config.chunk_size)
+            skipped = reid.skipped
+            if reid.valid == 0:
+                raise UsageError(f"probe set {name}: no probe has a true match in its gallery "
+                                 f"{gallery_types} (other than its own view)")
+            for i, k in enumerate(ranks):
+                metrics[f"rank{k}"] = float(reid.hits[i] * 100 / reid.valid)
+            metrics["mAP"] = reid.ap_sum * 100 / reid.valid
+            if skipped:
+                notes.append(f"{name}: {skipped} probes had no true match and were skipped")
+        metrics = {m: metrics[m] for m in config.metrics if m in metrics} or metrics
+        probe_sets[name] = ProbeSetResult(
+            name=name, probe_types=list(probe_types), gallery_types=list(gallery_types),
+            metrics=metrics, ranks=ranks, views=view_names.tolist(), cells=cells,
+            per_view=per_view, num_probes=len(probe), num_gallery=len(gallery),
+            num_skipped=skipped)
+    if len(view_names) < 2 and config.mode == "cross-view":
+        notes.append("only one view: cross-view accuracy needs two or more views")
+    return Result(protocol=config.protocol, mode=config.mode, metrics=list(config.metrics),
+                  probe_sets=probe_sets, mean=_mean(probe_sets, config), notes=notes)
+
+
+def _mean(probe_sets: dict[str, ProbeSetResult], config: EvalConfig) -> dict[str, float]:
+    names = [n for n in (config.mean_over or list(probe_sets)) if n in probe_sets]
+    mean: dict[str, float] = {}
+    for metric in next(iter(probe_sets.values())).metrics:
+        values = [probe_sets[n].metrics[metric] for n in names]
+        mean[metric] = float(np.mean(values)) if values else math.nan
+    return mean

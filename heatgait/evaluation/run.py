@@ -1,0 +1,117 @@
+"""One evaluation: checkpoint (or saved embeddings) + test shards + protocol -> Result.
+
+Which recipe supplies what: the model always comes from the checkpoint's own recipe (the
+network it was trained as); the protocol and the test split come from, in order, the
+``--cross`` target's built-in recipe, a recipe given by the user, or the checkpoint's recipe.
+``--set`` overrides apply to that evaluation recipe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from heatgait.config import Recipe, apply_override, load_recipe, recipe_from_dict
+from heatgait.errors import UsageError
+from heatgait.evaluation.cross import check_source, parse_cross
+from heatgait.evaluation.embed import embed_sequences, load_embeddings, select_test_sequences
+from heatgait.evaluation.protocols import Result, evaluate_embeddings
+
+
+@dataclass
+class Evaluation:
+    """A scored evaluation and what produced it."""
+
+    result: Result
+    recipe: Recipe  # the evaluation recipe (protocol, split)
+    embeddings: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # emb, labels, types, views
+    checkpoint: str = ""
+    source_code: str = ""  # data set the model was trained on (cross-domain: the source)
+
+
+def split_path(recipe: Recipe) -> Path:
+    """The recipe's split file; names not found next to the recipe come from the built-ins."""
+    path = recipe.resolve(recipe.data.split)
+    if path.is_file():
+        return path
+    builtin = resources.files("heatgait.pipelines") / Path(recipe.data.split).name
+    if builtin.is_file():
+        return Path(str(builtin))
+    origin = recipe.source or "the checkpoint's recipe"
+    raise UsageError(f"split file {recipe.data.split} not found (from {origin}); set "
+                     "data.split to an existing JSON split")
+
+
+def eval_recipe(checkpoint_recipe: dict | None, pipeline: str | None, cross: str | None,
+                overrides: Sequence[str] = ()) -> tuple[Recipe, str | None]:
+    """(evaluation recipe, cross-domain source recipe name or None)."""
+    source = None
+    if cross:
+        source, target = parse_cross(cross)
+        recipe = load_recipe(target)
+    elif pipeline:
+        recipe = load_recipe(pipeline)
+    elif checkpoint_recipe is not None:
+        recipe = recipe_from_dict(checkpoint_recipe, "checkpoint")
+    else:
+        raise UsageError("scoring --embeddings needs a protocol: give --pipeline "
+                         "(casia-b, ccpg, sustech1k or a YAML path)")
+    for item in overrides:
+        apply_override(recipe, item)
+    return recipe, source
+
+
+def evaluate_file(embeddings_path: str | Path, pipeline: str | None,
+                  overrides: Sequence[str] = ()) -> Evaluation:
+    """Scores precomputed embeddings (keys embeddings, labels, types, views): no network."""
+    recipe, _ = eval_recipe(None, pipeline, None, overrides)
+    arrays = load_embeddings(embeddings_path)
+    return Evaluation(result=evaluate_embeddings(*arrays, recipe.eval), recipe=recipe,
+                      embeddings=arrays)
+
+
+def resolve_device(device: str) -> str:
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise UsageError(f"--device {device}: CUDA is not available here; use --device cpu")
+    return device
+
+
+def evaluate_checkpoint(checkpoint: str | Path, data: Sequence[str | Path], *,
+                        pipeline: str | None = None, cross: str | None = None,
+                        overrides: Sequence[str] = (), device: str = "auto",
+                        batch_size: int | None = None, num_workers: int | None = None,
+                        progress: bool = False) -> Evaluation:
+    """Embeds the test sequences found in ``data`` with a trained model and scores them."""
+    from heatgait.data.shardset import ShardSet
+    from heatgait.training.checkpoint import load_checkpoint
+    from heatgait.training.run import build_model
+
+    expected_variant = None
+    if pipeline and not cross:
+        expected_variant = load_recipe(pipeline).model.name
+    state = load_checkpoint(checkpoint, variant=expected_variant)
+    trained = recipe_from_dict(state["recipe"], f"checkpoint {state['path']}")
+    recipe, source = eval_recipe(state["recipe"], pipeline, cross, overrides)
+    code = str(state.get("code") or trained.data.code)
+    if source is not None:
+        check_source(code, source, state["path"])
+    shards = ShardSet(list(data))
+    indices = select_test_sequences(shards, split_path(recipe))
+    model = build_model(trained.model, len(state["label_map"]))
+    model.load_state_dict(state["model"])
+    max_frames = trained.data.max_test_frames or None
+    arrays = embed_sequences(
+        model, shards, indices, resolve_device(device),
+        batch_size=batch_size or recipe.data.test_batch_size,
+        num_workers=recipe.data.num_workers if num_workers is None else num_workers,
+        normalize=trained.data.normalize, max_frames=max_frames, progress=progress)
+    return Evaluation(result=evaluate_embeddings(*arrays, recipe.eval), recipe=recipe,
+                      embeddings=arrays, checkpoint=state["path"], source_code=code)

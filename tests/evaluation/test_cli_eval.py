@@ -1,0 +1,98 @@
+"""`heatgait eval` through the Typer app: saved embeddings in, table / JSON / PNG out."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from heatgait.cli.app import app, main
+from typer.testing import CliRunner
+
+from heatgait.errors import UsageError
+from heatgait.evaluation.cross import parse_cross
+from heatgait.evaluation.embed import load_embeddings, save_embeddings
+
+runner = CliRunner()
+
+
+def casia_like(tmp_path, subjects=4, noise=0.8):
+    rng = np.random.default_rng(0)
+    types = ["nm-01", "nm-02", "nm-03", "nm-04", "nm-05", "nm-06", "bg-01", "bg-02", "cl-01",
+             "cl-02"]
+    rows = [(f"{s:03d}", t, v) for s in range(75, 75 + subjects) for t in types
+            for v in ("000", "090", "180")]
+    centres = rng.normal(size=(subjects, 16, 4))
+    emb = np.stack([centres[int(s) - 75] + noise * rng.normal(size=(16, 4)) for s, _, _ in rows])
+    path = save_embeddings(tmp_path / "emb.npz", emb, *zip(*rows))
+    return path, len(rows)
+
+
+def test_eval_embeddings_prints_table_and_writes_json_and_png(tmp_path):
+    path, count = casia_like(tmp_path)
+    out = tmp_path / "res" / "casia.json"
+    result = runner.invoke(app, ["eval", "--embeddings", str(path), "-p", "casia-b",
+                                 "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "NM" in result.output and "Mean" in result.output and "090" in result.output
+    data = json.loads(out.read_text())
+    assert set(data) == {"NM", "BG", "CL", "mean", "details"}
+    assert set(data["NM"]) == {"rank1"}
+    assert data["mean"]["rank1"] == pytest.approx(
+        np.mean([data[k]["rank1"] for k in ("NM", "BG", "CL")]))
+    assert data["details"]["probe_sets"]["NM"]["num_probes"] == 4 * 2 * 3
+    png = out.with_suffix(".png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(load_embeddings(path)[0]) == count
+
+
+def test_eval_ccpg_json_has_map(tmp_path):
+    rng = np.random.default_rng(1)
+    types = ["U0_D0_BG", "U0_D0", "U1_D1", "U2_D2", "U3_D3", "U0_D3", "U1_D0"]
+    rows = [(f"{s:03d}", t, v) for s in range(100, 104) for t in types for v in ("1_1", "2_3")]
+    emb = rng.normal(size=(len(rows), 32))  # [N, D] features are accepted too
+    path = save_embeddings(tmp_path / "ccpg.npz", emb, *zip(*rows))
+    out = tmp_path / "ccpg.json"
+    result = runner.invoke(app, ["eval", "--embeddings", str(path), "-p", "ccpg", "--json",
+                                 str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text())
+    assert [k for k in data if k not in ("mean", "details")] == ["CL", "UP", "DN", "BG"]
+    assert set(data["CL"]) == {"rank1", "mAP"}
+
+
+def test_mismatched_embeddings_file_is_a_usage_error(tmp_path, capsys):
+    path = tmp_path / "bad.npz"
+    np.savez(path, embeddings=np.zeros((3, 4)), labels=np.array(["a", "b"]),
+             types=np.array(["nm-01"] * 3), views=np.array(["000"] * 3))
+    assert main(["eval", "--embeddings", str(path), "-p", "casia-b"]) == 2
+    message = capsys.readouterr().err.strip()
+    assert "bad.npz" in message and "labels 2" in message and "\n" not in message
+    with pytest.raises(UsageError, match="labels 2"):
+        load_embeddings(path)
+
+
+def test_eval_needs_an_input(tmp_path, capsys):
+    assert main(["eval"]) == 2
+    assert "--checkpoint" in capsys.readouterr().err
+    path, _ = casia_like(tmp_path)
+    assert main(["eval", "--embeddings", str(path)]) == 2  # no protocol
+    assert "--pipeline" in capsys.readouterr().err
+    assert main(["eval", "--embeddings", str(path), "-p", "sustech1k"]) == 2
+    assert "probe set Normal: no sequences" in capsys.readouterr().err
+
+
+def test_cross_codes_parse_both_forms_and_reject_unknown():
+    assert parse_cross("CA->CC") == ("casia-b", "ccpg")
+    assert parse_cross("cc:ca") == ("ccpg", "casia-b")
+    assert parse_cross("SU->CA") == ("sustech1k", "casia-b")
+    with pytest.raises(UsageError, match="unknown code 'XX'.*CA \\(casia-b\\)"):
+        parse_cross("CA->XX")
+    with pytest.raises(UsageError, match="quote the arrow"):
+        parse_cross("CA")
+
+
+def test_help_tells_to_quote_the_arrow():
+    result = runner.invoke(app, ["eval", "--help"], terminal_width=200)
+    assert result.exit_code == 0
+    assert "quote" in result.output and "CA:CC" in result.output
