@@ -21,7 +21,7 @@ import yaml
 
 from heatgait.errors import ConfigError
 
-UPPER_BODY = list(range(0, 11))  # COCO nose..right wrist
+UPPER_BODY = list(range(11))  # COCO nose..right wrist
 LOWER_BODY = list(range(11, 17))  # COCO hips..ankles
 
 
@@ -98,13 +98,14 @@ class EvalConfig:
 
     ``mode`` is ``cross-view`` (CASIA-B, SUSTech1K: rank-k for every (probe view, gallery view)
     pair, identical views excluded, averaged over views) or ``reid`` (CCPG: all views at once,
-    each probe ignoring gallery items that share both its id and its view; rank-1 and mAP).
-    ``match`` says how types are compared: ``exact`` or ``substring``.
+    each probe ignoring gallery items that share both its id and its view; rank-k and mAP).
+    ``match`` says how types are compared: ``exact`` or ``substring``. ``galleries`` gives a
+    probe set its own gallery (CCPG pairs each probe set with one); others use ``gallery``.
     """
 
-    protocol: str = "casia-b"  # casia-b | ccpg | sustech1k | generic
-    mode: str = "cross-view"
-    match: str = "exact"
+    protocol: str = "casia-b"  # a label for reports: casia-b | ccpg | sustech1k | generic
+    mode: str = "cross-view"  # cross-view | reid
+    match: str = "exact"  # exact | substring
     gallery: list[str] = field(default_factory=lambda: ["nm-01", "nm-02", "nm-03", "nm-04"])
     probes: dict[str, list[str]] = field(
         default_factory=lambda: {
@@ -113,10 +114,11 @@ class EvalConfig:
             "CL": ["cl-01", "cl-02"],
         }
     )
+    galleries: dict[str, list[str]] = field(default_factory=dict)  # probe set -> its gallery
     view_prefix_sep: str = ""  # CCPG: view label = part of the view name before this separator
-    ranks: list[int] = field(default_factory=lambda: [1])
-    metrics: list[str] = field(default_factory=lambda: ["rank1"])  # rank1, rank5, mAP
-    overall: bool = False  # SUSTech1K: also an 'Overall' probe set of every probe type
+    ranks: list[int] = field(default_factory=lambda: [1])  # rank-k accuracies computed
+    metrics: list[str] = field(default_factory=lambda: ["rank1"])  # reported: rankK, mAP
+    mean_over: list[str] = field(default_factory=list)  # probe sets in "mean" (empty: all)
     chunk_size: int = 4096  # probes per distance chunk (bounds memory for big galleries)
 
 
@@ -277,6 +279,11 @@ def _check(value: Any, hint: Any) -> tuple[bool, Any]:
     if hint is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return True, float(value)
+        if isinstance(value, str):  # YAML 1.1 reads 1e30 (no dot) as text
+            try:
+                return True, float(value)
+            except ValueError:
+                return False, value
         return False, value
     if hint is int:
         return isinstance(value, int) and not isinstance(value, bool), value

@@ -80,3 +80,8 @@ def test_saved_recipe_round_trips(tmp_path):
     again = recipe_from_dict(yaml.safe_load(path.read_text()))
     assert recipe_to_dict(again) == recipe_to_dict(recipe)
     assert isinstance(again, Recipe) and again.train.iterations == 7
+
+
+def test_float_accepts_exponent_without_dot():
+    recipe = load_recipe("casia-b", ["train.lr=1e30"])
+    assert recipe.train.lr == 1e30
