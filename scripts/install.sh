@@ -71,7 +71,10 @@ if [[ "${HEATGAIT_NO_MM:-0}" != "1" ]]; then
     "${pipc[@]}" addict packaging pyyaml yapf rich termcolor
 
     # 5. chumpy fails in an isolated build; xtcocotools' binary wheel breaks under numpy 2.
+    #    Both build in this venv, so their build tools (cython for xtcocotools' _mask.pyx)
+    #    must be here first.
     log "chumpy, xtcocotools"
+    "${pipc[@]}" cython
     "${pipc[@]}" --no-build-isolation chumpy
     "${pipc[@]}" --no-binary xtcocotools --no-build-isolation xtcocotools
 
