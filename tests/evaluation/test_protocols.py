@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from reference_protocols import cross_view, pair_distance, reid
+from tests.evaluation.reference_protocols import cross_view, pair_distance, reid
 
 from heatgait.config import EvalConfig, load_recipe
 from heatgait.errors import UsageError
