@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 import typer
 
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except SystemExit as exc:
         return int(exc.code or 0) if not isinstance(exc.code, str) else 1
-    except Exception as exc:  # noqa: BLE001 - last resort: one line, traceback on demand
+    except Exception as exc:
         if debug:
             raise
         print(f"heatgait: internal error: {type(exc).__name__}: {exc} "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -11,7 +11,7 @@ RecipeOption = Annotated[
     str, typer.Option("--pipeline", "-p", help="Recipe: a built-in name (casia-b, ccpg, "
                       "sustech1k) or a path to a YAML file.", rich_help_panel="Recipe")]
 SetOption = Annotated[
-    Optional[list[str]], typer.Option("--set", help="Override a recipe value: section.key=value "
+    list[str] | None, typer.Option("--set", help="Override a recipe value: section.key=value "
                                       "(repeatable), e.g. --set train.iterations=1000.",
                                       rich_help_panel="Recipe")]
 QuietOption = Annotated[

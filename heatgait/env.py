@@ -51,8 +51,8 @@ def _version(module_name: str) -> str | None:
 
 def _mmcv_ops_error() -> str | None:
     try:
-        from mmcv.ops import nms  # noqa: F401  (loads the compiled extension)
         import torch
+        from mmcv.ops import nms
 
         boxes = torch.tensor([[0.0, 0.0, 10.0, 10.0], [1.0, 1.0, 10.0, 10.0]])
         nms(boxes, torch.tensor([0.9, 0.8]), 0.5)

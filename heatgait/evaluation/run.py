@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from heatgait.config import Recipe, apply_override, load_recipe, recipe_from_dict
+from heatgait.devices import resolve_device
 from heatgait.errors import UsageError
 from heatgait.evaluation.cross import check_source, parse_cross
 from heatgait.evaluation.embed import embed_sequences, load_embeddings, select_test_sequences
@@ -72,16 +73,6 @@ def evaluate_file(embeddings_path: str | Path, pipeline: str | None,
     arrays = load_embeddings(embeddings_path)
     return Evaluation(result=evaluate_embeddings(*arrays, recipe.eval), recipe=recipe,
                       embeddings=arrays)
-
-
-def resolve_device(device: str) -> str:
-    import torch
-
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise UsageError(f"--device {device}: CUDA is not available here; use --device cpu")
-    return device
 
 
 def evaluate_checkpoint(checkpoint: str | Path, data: Sequence[str | Path], *,

@@ -13,9 +13,7 @@ from dataclasses import dataclass
 import torch
 import torch.distributed as dist
 
-from heatgait.errors import UsageError
-
-DEVICES = ("auto", "cpu", "cuda")
+from heatgait.devices import resolve_device
 
 
 @dataclass(frozen=True)
@@ -36,25 +34,12 @@ class DistContext:
         return self.world_size > 1
 
 
-def resolve_device(name: str, local_rank: int = 0) -> torch.device:
-    """``auto`` picks CUDA when present; ``cuda`` without a GPU is a usage error."""
-    if name not in DEVICES:
-        raise UsageError(f"--device {name!r}: use one of {', '.join(DEVICES)}")
-    if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
-    if name == "cuda":
-        if not torch.cuda.is_available():
-            raise UsageError("--device cuda: no CUDA device is visible; use --device cpu")
-        return torch.device("cuda", local_rank % torch.cuda.device_count())
-    return torch.device("cpu")
-
-
 def setup(device: str = "auto") -> DistContext:
     """Starts the process group when launched by torchrun; a plain context otherwise."""
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
     local_rank = int(os.environ.get("LOCAL_RANK", "0"))
-    torch_device = resolve_device(device, local_rank)
+    torch_device = torch.device(resolve_device(device, local_rank))
     if world_size > 1 and not dist.is_initialized():
         if torch_device.type == "cuda":
             torch.cuda.set_device(torch_device)
