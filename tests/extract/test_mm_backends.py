@@ -72,21 +72,21 @@ def test_hrnet_end_to_end_crop_geometry_and_frame_filter(tmp_path, walker_crops,
 
 
 @pytest.mark.slow
-def test_cli_vitpose_and_rtmdet_random_init(tmp_path, vtest_frames, clip_writer, capsys):
+def test_cli_vitpose_random_init(tmp_path, vtest_frames, clip_writer, capsys):
     from heatgait.cli.app import main
     from heatgait.data.shardset import ShardSet
 
     clip = clip_writer(tmp_path / "in" / "002-cl-01-180.avi", vtest_frames[:2])
     out = tmp_path / "shards"
     code = main(["extract", str(clip), "--out", str(out), "--pose", "vitpose-s", "--det",
-                 "rtmdet-tiny", "--random-init", "--device", "cpu", "--quiet",
+                 "full-frame", "--random-init", "--device", "cpu", "--quiet",
                  "--set", "extract.det_score_thr=0.0", "--set", "extract.min_frame_score=0.0",
                  "--set", "extract.min_track_frames=1"])
     assert code == 0, capsys.readouterr()
     shards = ShardSet(out)
     assert [s.key for s in shards.sequences] == ["002/cl-01/180"]  # one person: casia-b layout
     attrs = shards.attrs(0)
-    assert attrs["pose_model"] == "vitpose-s" and attrs["detector"] == "rtmdet-tiny"
+    assert attrs["pose_model"] == "vitpose-s" and attrs["detector"] == "full-frame"
     assert shards.read(0).shape[1:] == (17, 64, 48)
 
 
@@ -107,7 +107,8 @@ def test_rtmdet_random_init_runs_batched(vtest_frames):
     assert len(boxes) == 2
     for per_frame in boxes:
         assert per_frame.ndim == 2 and per_frame.shape[1] == 5
-        assert np.isfinite(per_frame).all() and (per_frame[:, 4] >= 0).all()
+        # random weights regress (near) zero-size boxes, which mmdet drops: n may be 0
+        assert np.isfinite(per_frame).all() and (np.diff(per_frame[:, 4]) <= 0).all()
 
 
 def test_offline_without_weights_names_the_fix():

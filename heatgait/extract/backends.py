@@ -1,0 +1,107 @@
+"""What stage 1 needs from a pose model and a person detector, and how to build one by name.
+
+Two small protocols decouple the extraction pipeline from the model stacks: mmpose/mmdet
+(``mm_backends``, the paper's HRNet/ViTPose + RTMDet) and the offline BlazePose TFLite models
+(``blazepose``, ``blazepose_detector``). The stacks are imported only when built, so a missing
+optional stack breaks only the choice that needs it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from heatgait.errors import UsageError
+
+POSE_NAMES = ("hrnet", "vitpose", "vitpose-h", "vitpose-l", "vitpose-b", "vitpose-s", "blazepose")
+DETECTOR_NAMES = ("rtmdet-person", "rtmdet-tiny", "blazepose", "full-frame")
+
+
+@runtime_checkable
+class PoseBackend(Protocol):
+    """A top-down pose model that maps person crops to raw COCO-17 heatmaps."""
+
+    name: str
+    input_size: tuple[int, int]  # (h, w) = (256, 192)
+
+    def __call__(self, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """crops [B, 256, 192, 3] uint8 RGB -> (heatmaps [B, 17, 64, 48] float32 in [0, 1],
+        keypoints [B, 17, 3] float32: x, y in heatmap pixels, score in [0, 1])"""
+        ...
+
+
+@runtime_checkable
+class PersonDetector(Protocol):
+    """A person detector over whole frames."""
+
+    name: str
+
+    def __call__(self, frames: list[np.ndarray]) -> list[np.ndarray]:
+        """RGB uint8 [H, W, 3] frames -> per frame boxes [n, 5] (x1, y1, x2, y2, score)"""
+        ...
+
+
+@dataclass
+class FullFrameDetector:
+    """The whole frame is the person: for footage already cropped around one walker."""
+
+    name: str = "full-frame"
+
+    def __call__(self, frames: list[np.ndarray]) -> list[np.ndarray]:
+        return [np.array([[0.0, 0.0, f.shape[1], f.shape[0], 1.0]], dtype=np.float32)
+                for f in frames]
+
+
+def _is_config_path(name: str) -> bool:
+    return name.endswith(".py") or Path(name).is_file()
+
+
+def build_pose(name: str, weights: str | None = None, device: str = "cpu",
+               random_init: bool = False) -> PoseBackend:
+    """``hrnet``, ``vitpose[-h|-l|-b|-s]``, ``blazepose`` or a path to an mmpose config."""
+    if name == "blazepose":
+        from heatgait.extract.blazepose import BlazePoseBackend
+
+        return BlazePoseBackend()
+    if name in POSE_NAMES or _is_config_path(name):
+        from heatgait.extract.mm_backends import MMPoseBackend
+
+        return MMPoseBackend.from_name(name, weights=weights, device=device,
+                                       random_init=random_init)
+    raise UsageError(f"unknown --pose {name!r}; use one of {', '.join(POSE_NAMES)} "
+                     "or a path to an mmpose config (.py)")
+
+
+def build_detector(name: str, weights: str | None = None, device: str = "cpu",
+                   score_thr: float = 0.3, nms_thr: float = 0.3,
+                   random_init: bool = False) -> PersonDetector:
+    """``rtmdet-person``, ``rtmdet-tiny``, ``blazepose``, ``full-frame`` or an mmdet config path."""
+    if name == "full-frame":
+        return FullFrameDetector()
+    if name == "blazepose":
+        from heatgait.extract.blazepose_detector import BlazePersonDetector
+
+        return BlazePersonDetector(score_thr=score_thr, nms_thr=nms_thr)
+    if name in DETECTOR_NAMES or _is_config_path(name):
+        from heatgait.extract.mm_backends import MMDetDetector
+
+        return MMDetDetector.from_name(name, weights=weights, device=device, score_thr=score_thr,
+                                       nms_thr=nms_thr, random_init=random_init)
+    raise UsageError(f"unknown --det {name!r}; use one of {', '.join(DETECTOR_NAMES)} "
+                     "or a path to an mmdet config (.py)")
+
+
+def resolve_device(device: str) -> str:
+    """``auto`` -> this rank's GPU when CUDA is there, else ``cpu``; others pass through."""
+    if device != "auto":
+        return device
+    import os
+
+    import torch
+
+    if torch.cuda.is_available():
+        return f"cuda:{int(os.environ.get('LOCAL_RANK', '0'))}"
+    return "cpu"

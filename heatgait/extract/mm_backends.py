@@ -1,0 +1,238 @@
+"""The paper's stage-1 models through OpenMMLab: mmpose top-down pose and mmdet RTMDet person.
+
+Models are built from the config files shipped inside the mmpose/mmdet wheels (``.mim``), so
+``--pose hrnet`` is exactly mmpose's HRNet-W32 256x192 COCO model. We do not call
+``inference_topdown`` per frame: the pose network runs batched on our own RGB crops and we keep
+the head's raw heatmaps (flip-averaged when the config's ``test_cfg`` asks for flip test, as
+mmpose's own inference does); keypoints are only read off them as side data. The detector runs
+a whole chunk of frames through one ``test_step``.
+
+Weights: ``--pose-weights`` / ``--det-weights``, else the URL of the config's entry in the
+package's metafile, downloaded by mmengine where the internet is reachable. ``random_init``
+builds untrained models (tests, benchmarks).
+"""
+
+from __future__ import annotations
+
+from importlib import util as importlib_util
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from heatgait.errors import HeatgaitError, MissingDependencyError, UsageError
+
+_POSE_CONFIGS = {
+    "hrnet": "configs/body_2d_keypoint/topdown_heatmap/coco/td-hm_hrnet-w32_8xb64-210e_coco-256x192.py",
+    **{name: f"configs/body_2d_keypoint/topdown_heatmap/coco/td-hm_ViTPose-{size}_8xb64-210e_coco-256x192.py"
+       for name, size in (("vitpose", "huge"), ("vitpose-h", "huge"), ("vitpose-l", "large"),
+                          ("vitpose-b", "base"), ("vitpose-s", "small"))},
+}
+_DET_CONFIGS = {
+    # (package, config inside its .mim folder, weights URL when no metafile lists the config)
+    "rtmdet-person": ("mmpose", "demo/mmdetection_cfg/rtmdet_nano_320-8xb32_coco-person.py",
+                      ("https://download.openmmlab.com/mmpose/v1/projects/rtmpose/"
+                       "rtmdet_nano_8xb32-100e_coco-obj365-person-05d8511e.pth")),
+    "rtmdet-tiny": ("mmdet", "configs/rtmdet/rtmdet_tiny_8xb32-300e_coco.py", None),
+}
+COCO_FLIP_INDICES = [0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15]
+PERSON_LABEL = 0
+
+
+def _require(package: str) -> None:
+    if importlib_util.find_spec(package) is None:
+        raise MissingDependencyError(
+            f"{package} is not installed; install the OpenMMLab stack (make install) or use "
+            "--pose blazepose --det blazepose")
+
+
+def packaged_config(package: str, relative: str) -> Path:
+    """Path of a config file shipped in an OpenMMLab wheel's ``.mim`` folder."""
+    _require(package)
+    root = Path(importlib_util.find_spec(package).origin).parent / ".mim"
+    path = root / relative
+    if not path.is_file():
+        raise MissingDependencyError(f"{package} has no {relative}; reinstall {package}")
+    return path
+
+
+def metafile_weights(config: Path) -> str | None:
+    """The checkpoint URL that the package's metafiles (``*.yml`` beside the config) list."""
+    import yaml
+
+    for meta in sorted(config.parent.glob("*.yml")):
+        data = yaml.safe_load(meta.read_text()) or {}
+        for model in data.get("Models", []) if isinstance(data, dict) else []:
+            if str(model.get("Config", "")).endswith(config.name) and model.get("Weights"):
+                return str(model["Weights"])
+    return None
+
+
+def _load_weights(model: Any, weights: str | None, fallback: str | None, flag: str,
+                  what: str) -> None:
+    """Loads ``weights`` (a path) or downloads ``fallback``; one-line error when neither works."""
+    from mmengine.runner import load_checkpoint
+
+    source = weights or fallback
+    if source is None:
+        raise HeatgaitError(f"no known weights for {what}; give {flag} PATH")
+    if weights and not Path(weights).is_file():
+        raise UsageError(f"{flag} {weights}: no such file")
+    try:
+        load_checkpoint(model, source, map_location="cpu", logger="silent")
+    except (OSError, RuntimeError) as exc:  # URLError is an OSError
+        if weights:
+            raise HeatgaitError(f"{flag} {weights}: cannot load ({exc})") from exc
+        raise HeatgaitError(
+            f"cannot download the {what} weights ({type(exc).__name__}); offline, give "
+            f"{flag} PATH, or use --pose blazepose --det blazepose") from exc
+
+
+class MMPoseBackend:
+    """An mmpose top-down heatmap model run batched on 256x192 RGB crops."""
+
+    def __init__(self, config: str | Path, weights: str | None = None, device: str = "cpu",
+                 random_init: bool = False, name: str | None = None):
+        _require("mmpose")
+        import torch
+        from mmengine.config import Config
+        from mmpose.apis import init_model
+
+        cfg = Config.fromfile(str(config))
+        cfg.model.backbone.init_cfg = None  # no ImageNet download for the backbone
+        self.model = init_model(cfg, None, device=device)
+        if random_init:
+            self.model.init_weights()
+        else:
+            _load_weights(self.model, weights, metafile_weights(Path(config)), "--pose-weights",
+                          f"pose model {Path(config).name}")
+        self.model.eval()
+        self.name = name or Path(config).stem
+        self.device = torch.device(device)
+        w, h = cfg.codec.input_size  # mmpose writes (w, h)
+        self.input_size = (int(h), int(w))
+        preprocessor = cfg.model.data_preprocessor  # mean/std given in RGB order
+        self._mean = torch.tensor(preprocessor.mean, device=self.device).view(1, 3, 1, 1)
+        self._std = torch.tensor(preprocessor.std, device=self.device).view(1, 3, 1, 1)
+        test_cfg = cfg.model.get("test_cfg", {}) or {}
+        self.flip_test = bool(test_cfg.get("flip_test", False))
+        self._flip_mode = test_cfg.get("flip_mode", "heatmap")
+        self._shift = bool(test_cfg.get("shift_heatmap", False))
+
+    @classmethod
+    def from_name(cls, name: str, weights: str | None = None, device: str = "cpu",
+                  random_init: bool = False) -> MMPoseBackend:
+        if name in _POSE_CONFIGS:
+            return cls(packaged_config("mmpose", _POSE_CONFIGS[name]), weights, device,
+                       random_init, name=name)
+        if not Path(name).is_file():
+            raise UsageError(f"--pose {name}: no such mmpose config file")
+        return cls(name, weights, device, random_init)
+
+    def heatmaps(self, crops: np.ndarray):
+        """crops [B, h, w, 3] uint8 RGB -> raw head output [B, 17, H/4, W/4] (torch)."""
+        import torch
+        from mmpose.models.utils.tta import flip_heatmaps
+
+        x = torch.from_numpy(np.ascontiguousarray(crops)).to(self.device)
+        x = (x.permute(0, 3, 1, 2).float() - self._mean) / self._std  # [b, 3, 256, 192]
+        with torch.inference_mode():
+            out = self.model.head.forward(self.model.extract_feat(x))
+            if self.flip_test:
+                flipped = self.model.head.forward(self.model.extract_feat(x.flip(-1)))
+                out = (out + flip_heatmaps(flipped, flip_mode=self._flip_mode,
+                                           flip_indices=COCO_FLIP_INDICES,
+                                           shift_heatmap=self._shift)) * 0.5
+        return out
+
+    def __call__(self, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        raw = self.heatmaps(crops).float().cpu().numpy()  # [b, 17, 64, 48]
+        heatmaps = np.clip(raw, 0.0, 1.0)
+        return heatmaps, heatmap_keypoints(heatmaps)
+
+
+def heatmap_keypoints(heatmaps: np.ndarray) -> np.ndarray:
+    """[B, K, H, W] -> [B, K, 3]: argmax (x, y) moved a quarter pixel toward the larger
+    neighbour (as mmpose's MSRA decoding), and the peak value as score."""
+    b, k, h, w = heatmaps.shape
+    flat = heatmaps.reshape(b, k, -1)
+    idx = flat.argmax(axis=-1)  # [b, k]
+    score = np.take_along_axis(flat, idx[..., None], axis=-1)[..., 0]
+    ys, xs = np.divmod(idx, w)
+    bi, ki = np.meshgrid(np.arange(b), np.arange(k), indexing="ij")
+    right = heatmaps[bi, ki, ys, np.minimum(xs + 1, w - 1)]
+    left = heatmaps[bi, ki, ys, np.maximum(xs - 1, 0)]
+    down = heatmaps[bi, ki, np.minimum(ys + 1, h - 1), xs]
+    up = heatmaps[bi, ki, np.maximum(ys - 1, 0), xs]
+    x = np.clip(xs + 0.25 * np.sign(right - left), 0, w - 1)
+    y = np.clip(ys + 0.25 * np.sign(down - up), 0, h - 1)
+    return np.stack([x, y, score], axis=-1).astype(np.float32)
+
+
+class MMDetDetector:
+    """An mmdet detector run on a chunk of frames at once; keeps the person class."""
+
+    def __init__(self, config: str | Path, weights: str | None = None, device: str = "cpu",
+                 score_thr: float = 0.3, nms_thr: float = 0.3, random_init: bool = False,
+                 fallback_url: str | None = None, name: str | None = None):
+        _require("mmdet")
+        _require("mmpose")
+        from mmcv.transforms import Compose
+        from mmdet.apis import init_detector
+        from mmdet.utils import get_test_pipeline_cfg
+        from mmengine.config import Config
+        from mmpose.utils import adapt_mmdet_pipeline
+
+        cfg = Config.fromfile(str(config))
+        if cfg.model.get("backbone", {}).get("init_cfg") is not None:
+            cfg.model.backbone.init_cfg = None
+        test_cfg = cfg.model.get("test_cfg") or {}
+        if "score_thr" in test_cfg:  # our threshold governs, also below the config's own
+            test_cfg["score_thr"] = min(float(test_cfg["score_thr"]), score_thr)
+        self.model = init_detector(cfg, None, device=device)
+        if random_init:
+            self.model.init_weights()
+        else:
+            _load_weights(self.model, weights, metafile_weights(Path(config)) or fallback_url,
+                          "--det-weights", f"detector {Path(config).name}")
+        self.model.eval()
+        cfg = adapt_mmdet_pipeline(self.model.cfg)
+        pipeline = get_test_pipeline_cfg(cfg).copy()
+        pipeline[0] = {"type": "mmdet.LoadImageFromNDArray"}
+        self.pipeline = Compose(pipeline)
+        self.score_thr, self.nms_thr = score_thr, nms_thr
+        self.name = name or Path(config).stem
+
+    @classmethod
+    def from_name(cls, name: str, weights: str | None = None, device: str = "cpu",
+                  score_thr: float = 0.3, nms_thr: float = 0.3,
+                  random_init: bool = False) -> MMDetDetector:
+        if name in _DET_CONFIGS:
+            package, relative, url = _DET_CONFIGS[name]
+            return cls(packaged_config(package, relative), weights, device, score_thr, nms_thr,
+                       random_init, fallback_url=url, name=name)
+        if not Path(name).is_file():
+            raise UsageError(f"--det {name}: no such mmdet config file")
+        return cls(name, weights, device, score_thr, nms_thr, random_init)
+
+    def __call__(self, frames: list[np.ndarray]) -> list[np.ndarray]:
+        import torch
+
+        from heatgait.extract.tracking import nms
+
+        if not frames:
+            return []
+        data = [self.pipeline({"img": np.ascontiguousarray(f[..., ::-1]), "img_id": i})
+                for i, f in enumerate(frames)]  # mmdet models take BGR
+        batch = {"inputs": [d["inputs"] for d in data],
+                 "data_samples": [d["data_samples"] for d in data]}
+        with torch.inference_mode():
+            results = self.model.test_step(batch)
+        out = []
+        for result in results:
+            pred = result.pred_instances
+            keep = (pred.labels == PERSON_LABEL) & (pred.scores >= self.score_thr)
+            boxes = torch.cat([pred.bboxes[keep], pred.scores[keep, None]], dim=1)
+            boxes = boxes.float().cpu().numpy().reshape(-1, 5)  # [n, 5]
+            out.append(boxes[nms(boxes, self.nms_thr)] if len(boxes) else boxes)
+        return out
