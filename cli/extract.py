@@ -8,8 +8,6 @@ from typing import Annotated
 import typer
 from heatgait.cli.common import QuietOption, SetOption, say, show_progress
 
-DATASET_NAMES = {"casia-b": "CASIA-B", "ccpg": "CCPG", "sustech1k": "SUSTech1K",
-                 "generic": "generic"}
 _MODEL = "Models"
 
 
@@ -40,6 +38,8 @@ def extract(
     pipeline: Annotated[str | None, typer.Option(
         "--pipeline", "-p", help="Recipe whose extract: section to use (casia-b, ccpg, "
         "sustech1k or a YAML path).", rich_help_panel="Recipe")] = None,
+    max_frames: Annotated[int | None, typer.Option(
+        help="Only the first N frames of each input (quick looks).")] = None,
     overrides: SetOption = None,
     random_init: Annotated[bool, typer.Option(
         "--random-init", hidden=True, help="Build mm models with random weights (tests).")] = False,
@@ -58,66 +58,39 @@ def extract(
 
       torchrun --nproc-per-node 4 -m heatgait.cli.app extract DatasetB --out s/ -p casia-b
     """
-    from heatgait.config import Recipe, load_recipe, save_recipe
+    from heatgait.config import Recipe, apply_override, load_recipe
     from heatgait.errors import HeatgaitError
-    from heatgait.extract.backends import build_detector, build_pose, resolve_device
-    from heatgait.extract.inputs import discover, layout_counts
-    from heatgait.extract.runner import dist_env, gather_reports, run_rank, write_manifest
+    from heatgait.extract.job import extract_videos
 
-    recipe = load_recipe(pipeline, overrides) if pipeline else Recipe(name="extract")
-    if not pipeline and overrides:
-        from heatgait.config import apply_override
-
-        for item in overrides:
+    if pipeline:
+        recipe = load_recipe(pipeline, overrides)
+    else:
+        recipe = Recipe(name="extract")
+        for item in overrides or []:
             apply_override(recipe, item)
-    cfg = recipe.extract
-    for name, value in (("layout", layout), ("pose", pose), ("detector", det),
-                        ("batch_size", batch_size)):
-        if value is not None:
-            setattr(cfg, name, value)
-    sources, used_layout = discover(inputs, cfg.layout)
-    cfg.layout = used_layout
-    rank, world = dist_env()
-    counts = layout_counts(sources)
-    quiet_here = quiet or rank != 0
-    say(f"found {counts['sequences']} sequences (layout {used_layout}): {counts['subjects']} "
-        f"subjects, {counts['types']} types, {counts['views']} views", quiet_here)
-    dataset = recipe.data.dataset if pipeline else DATASET_NAMES[used_layout]
-    multi = used_layout == "generic" if multi_person is None else multi_person
-    dev = resolve_device(device)
-    pose_backend = build_pose(cfg.pose, str(pose_weights) if pose_weights else None, dev,
-                              random_init)
-    detector = build_detector(cfg.detector, str(det_weights) if det_weights else None, dev,
-                              cfg.det_score_thr, cfg.det_nms_thr, random_init)
-    out.mkdir(parents=True, exist_ok=True)
-    if rank == 0:
-        save_recipe(recipe, out / "recipe.yaml")
 
-    from tqdm import tqdm
+    def found(used_layout: str, counts: dict[str, int]) -> None:
+        say(f"found {counts['sequences']} sequences (layout {used_layout}): "
+            f"{counts['subjects']} subjects, {counts['types']} types, {counts['views']} views",
+            quiet)
 
-    bar = tqdm(unit="frame", desc=f"rank {rank}", disable=not show_progress(quiet))
-    report = run_rank(sources, out, detector, pose_backend, cfg, dataset=dataset,
-                      multi_person=multi, rank=rank, world_size=world,
-                      on_frames=bar.update,
-                      on_source=lambda s: bar.set_postfix_str(s.key, refresh=False))
-    bar.close()
-    reports = gather_reports(report)
-    if rank == 0:
-        info = {"layout": used_layout, "dataset": dataset, "pose_model": pose_backend.name,
-                "detector": detector.name, "multi_person": multi,
-                "extract": {k: getattr(cfg, k) for k in cfg.__dataclass_fields__}}
-        write_manifest(out, reports, info)
-    problems = [p for r in reports for p in r.problems]
-    failed = [p for p in problems if p["status"] == "failed"]
-    if not quiet_here:
-        for p in problems:
-            typer.echo(f"  {p['status']}: {p['source']}: {p['reason']}", err=True)
-    typer.echo(
-        f"wrote {sum(r.sequences_written for r in reports)} sequences "
-        f"({sum(r.skipped for r in reports)} already done), frames kept "
-        f"{sum(r.frames_kept for r in reports)} / dropped {sum(r.frames_dropped for r in reports)}"
-        f", empty {len(problems) - len(failed)}, failed {len(failed)} -> {out}"
-        if rank == 0 else f"rank {rank}: done")
+    summary = extract_videos(
+        inputs, out, recipe=recipe, layout=layout, pose=pose, detector=det,
+        pose_weights=str(pose_weights) if pose_weights else None,
+        det_weights=str(det_weights) if det_weights else None, device=device,
+        batch_size=batch_size, max_frames=max_frames, multi_person=multi_person,
+        random_init=random_init, on_found=found, progress=show_progress(quiet))
+    if summary.rank != 0:
+        return
+    if not quiet:
+        for problem in summary.problems:
+            typer.echo(f"  {problem['status']}: {problem['source']}: {problem['reason']}",
+                       err=True)
+    failed = summary.failed
+    typer.echo(f"wrote {summary.sequences_written} sequences ({summary.skipped} already done), "
+               f"frames kept {summary.frames_kept} / dropped {summary.frames_dropped}, "
+               f"empty {len(summary.problems) - len(failed)}, failed {len(failed)} -> {out}")
     if failed:
-        raise HeatgaitError(f"{len(failed)} input(s) failed to decode; see {out / 'failures.json'}"
-                            " and fix or remove them, then rerun to resume")
+        raise HeatgaitError(f"{len(failed)} input(s) failed to decode; see "
+                            f"{out / 'failures.json'} and fix or remove them, then rerun to "
+                            "resume")

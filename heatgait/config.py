@@ -48,7 +48,7 @@ class ExtractConfig:
     layout: str = "auto"  # auto | casia-b | ccpg | sustech1k | generic
     pose: str = "hrnet"  # hrnet | vitpose | vitpose-b | vitpose-l | vitpose-s | blazepose | config path
     detector: str = "rtmdet-person"  # rtmdet-person | blazepose | mmdet config path
-    det_score_thr: float = 0.3
+    det_score_thr: float | None = None  # None: the detector's own (0.3 RTMDet, 0.5 BlazePose)
     det_nms_thr: float = 0.3
     padding: float = 1.25  # box padding before the crop (mmpose GetBBoxCenterScale)
     min_frame_score: float = 0.4  # frames with a lower mean keypoint score are dropped
@@ -56,6 +56,7 @@ class ExtractConfig:
     batch_size: int = 16  # crops per pose forward pass
     storage: str = "uint8"  # uint8 | float16
     sequences_per_shard: int = 256
+    max_frames: int = 0  # 0: every frame; N: only the first N frames of each source (quick looks)
 
 
 @dataclass

@@ -10,9 +10,10 @@ and the real evaluator (fusion embeddings, the recipe's cross-view protocol). Th
 synthetic set's nearest-neighbour "gait energy image" match, scored by the same evaluator.
 
 The bar: rank-1 at least MARGIN points above the baseline on every probe set. The same run with
-the sequence -> label assignment shuffled must miss that bar, so the bar measures learning of
+the sequence -> label assignment shuffled must miss that bar on every probe set, so the bar measures learning of
 identity, not chance, the architecture's prior or the protocol. Measured (seed 11): baseline
-NM/BG/CL about 31/30/24, learned about 65/65/45, shuffled below the baseline.
+NM/BG/CL 30.8/29.6/24.2, learned 65.4/62.9/44.6, shuffled 30.4/27.9/18.7; about 5 minutes on
+two idle cores (16 under a load of 4).
 """
 
 from __future__ import annotations
@@ -115,4 +116,5 @@ def test_gaitheat_learns_identity_and_shuffled_labels_do_not(tmp_path: Path):
     print(f"\nrank-1 (%)  baseline {base}\n  learned {learned}\n  shuffled {shuffled}")
     for condition in PROBES:
         assert learned[condition] >= base[condition] + MARGIN, (condition, learned, base)
-    assert not all(shuffled[c] >= base[c] + MARGIN for c in PROBES), (shuffled, base)
+    for condition in PROBES:
+        assert shuffled[condition] < base[condition] + MARGIN, (condition, shuffled, base)

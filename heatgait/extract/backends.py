@@ -65,7 +65,7 @@ def build_pose(name: str, weights: str | None = None, device: str = "cpu",
     if name == "blazepose":
         from heatgait.extract.blazepose import BlazePoseBackend
 
-        return BlazePoseBackend()
+        return BlazePoseBackend(model_path=weights)
     if name in POSE_NAMES or _is_config_path(name):
         from heatgait.extract.mm_backends import MMPoseBackend
 
@@ -75,10 +75,18 @@ def build_pose(name: str, weights: str | None = None, device: str = "cpu",
                      "or a path to an mmpose config (.py)")
 
 
+def default_score_threshold(detector: str) -> float:
+    """The person-score threshold a detector is calibrated for: RTMDet 0.3 (the authors'
+    extraction), BlazePose 0.5 (below it, clutter on vtest.avi passes as people)."""
+    return 0.5 if detector == "blazepose" else 0.3
+
+
 def build_detector(name: str, weights: str | None = None, device: str = "cpu",
-                   score_thr: float = 0.3, nms_thr: float = 0.3,
+                   score_thr: float | None = None, nms_thr: float = 0.3,
                    random_init: bool = False) -> PersonDetector:
     """``rtmdet-person``, ``rtmdet-tiny``, ``blazepose``, ``full-frame`` or an mmdet config path."""
+    if score_thr is None:
+        score_thr = default_score_threshold(name)
     if name == "full-frame":
         return FullFrameDetector()
     if name == "blazepose":
@@ -92,16 +100,3 @@ def build_detector(name: str, weights: str | None = None, device: str = "cpu",
                                        nms_thr=nms_thr, random_init=random_init)
     raise UsageError(f"unknown --det {name!r}; use one of {', '.join(DETECTOR_NAMES)} "
                      "or a path to an mmdet config (.py)")
-
-
-def resolve_device(device: str) -> str:
-    """``auto`` -> this rank's GPU when CUDA is there, else ``cpu``; others pass through."""
-    if device != "auto":
-        return device
-    import os
-
-    import torch
-
-    if torch.cuda.is_available():
-        return f"cuda:{int(os.environ.get('LOCAL_RANK', '0'))}"
-    return "cpu"

@@ -50,11 +50,15 @@ class SequenceResult:
         return "ok" if self.records else "empty"
 
 
-def filter_people(boxes: np.ndarray, score_thr: float, nms_thr: float) -> np.ndarray:
-    """Detector boxes [n, 5] -> those above score_thr (and of positive size) after NMS."""
+def filter_people(boxes: np.ndarray, score_thr: float | None, nms_thr: float) -> np.ndarray:
+    """Detector boxes [n, 5] -> those above score_thr (and of positive size) after NMS.
+
+    ``score_thr`` None keeps the detector's own threshold (applied when it was built).
+    """
     boxes = np.asarray(boxes, dtype=np.float32).reshape(-1, 5)
     sized = (boxes[:, 2] - boxes[:, 0] >= 1.0) & (boxes[:, 3] - boxes[:, 1] >= 1.0)
-    boxes = boxes[(boxes[:, 4] >= score_thr) & sized]
+    scored = boxes[:, 4] >= (score_thr if score_thr is not None else -np.inf)
+    boxes = boxes[scored & sized]
     return boxes[nms(boxes, nms_thr)] if len(boxes) else boxes
 
 
@@ -76,7 +80,11 @@ def extract_sequence(source: SequenceSource, detector: PersonDetector, pose: Pos
     tracker = Tracker()
     buffers: dict[int, _TrackBuffer] = {}
     frames_total = 0
-    for indices, frames in read_chunks(source.path, source.kind, chunk=cfg.batch_size):
+    chunks = read_chunks(source.path, source.kind, chunk=cfg.batch_size)
+    for indices, frames in chunks:
+        if cfg.max_frames and frames_total + len(frames) > cfg.max_frames:
+            keep = cfg.max_frames - frames_total
+            indices, frames = indices[:keep], frames[:keep]
         frames_total += len(frames)
         detections = detector(frames)
         owners: list[tuple[int, int, np.ndarray]] = []  # (track id, frame, box [5])
@@ -97,6 +105,9 @@ def extract_sequence(source: SequenceSource, detector: PersonDetector, pose: Pos
                 buf.keypoints.append(kp)
         if on_frames is not None:
             on_frames(len(frames))
+        if cfg.max_frames and frames_total >= cfg.max_frames:
+            chunks.close()  # stops the decoding thread
+            break
     return _to_records(source, buffers, frames_total, cfg, multi_person, dataset,
                        pose_name=pose.name, detector_name=detector.name)
 

@@ -53,7 +53,9 @@ def test_corrupt_video_fails_and_blank_video_is_empty(tmp_path, walker_crops, ca
     out = tmp_path / "shards"
     code = main(["extract", str(data), "--out", str(out), "--pose", "blazepose", "--det",
                  "blazepose", "--set", "extract.min_track_frames=2", "--set",
-                 "extract.min_frame_score=0.0"])
+                 "extract.min_frame_score=0.0",
+                 # the tight walker crops score 0.3-0.5, under BlazePose's 0.5 default
+                 "--set", "extract.det_score_thr=0.3"])
     captured = capsys.readouterr()
     assert code == 1, captured
     report = {p["key"]: p for p in json.loads((out / "failures.json").read_text())}
