@@ -22,7 +22,10 @@ Choices the paper leaves open, made here:
   pixel i at normalised (2i + 1) / size - 1; bilinear, zeros outside the map.
 - The transform is computed and sampled in float32 whatever the input dtype, then cast back.
 - A frame whose shoulder or hip channels are flat (max - min < eps) has no usable spine and is
-  returned unchanged.
+  returned unchanged. So is a frame whose spine leans more than ``max_angle`` (60 deg): a
+  walker's spine is never that far from vertical in a person crop, so such an angle means an
+  argmax landed on the wrong joint (a missed or swapped shoulder/hip), and rotating by it
+  would turn an upright body on its side.
 
 Eq. 4 of the paper maps target to source with "M"; the matrix that does so is the inverse of
 the forward transform p -> R(p - neck) + target (rotation about the midpoint followed by the
@@ -75,6 +78,7 @@ def align_heatmaps(
     generator: torch.Generator | None = None,
     *,
     translate_below: bool = True,
+    max_angle: float = 60.0,
     eps: float = 1e-6,
 ) -> torch.Tensor:
     """Align a batch of heatmap frames: [N, V, H, W] -> [N, V, H, W], same dtype and device.
@@ -88,6 +92,7 @@ def align_heatmaps(
         return x
     neck, hip, valid = spine(x, eps)  # [N, 2], [N, 2], [N]
     theta = spine_angle(neck, hip)  # [N]
+    valid = valid & (theta.abs() <= math.radians(max_angle))
     rotate = theta.abs() > math.radians(gamma)
     if training and p_below > 0:
         device = generator.device if generator is not None else x.device
@@ -114,7 +119,8 @@ def align_heatmaps(
 
 
 def align_heatmaps_reference(
-    x: np.ndarray, gamma: float, *, translate_below: bool = True, eps: float = 1e-6
+    x: np.ndarray, gamma: float, *, translate_below: bool = True, max_angle: float = 60.0,
+    eps: float = 1e-6,
 ) -> np.ndarray:
     """Float64 per-frame reference of :func:`align_heatmaps` in eval mode, for tests.
 
@@ -138,6 +144,8 @@ def align_heatmaps_reference(
         neck = np.mean(points[:2], axis=0)
         hip = np.mean(points[2:], axis=0)
         theta = math.atan2(neck[0] - hip[0], hip[1] - neck[1])
+        if abs(theta) > math.radians(max_angle):
+            continue
         if abs(theta) <= math.radians(gamma):
             if not translate_below:
                 continue

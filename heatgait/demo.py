@@ -51,7 +51,7 @@ class DemoPlan:
 
 def stage1_real_video(plan: DemoPlan, say: Report) -> Path | None:
     """Real detection + pose on vtest.avi with the offline backends; None when it is absent."""
-    from heatgait.extract.api import extract_videos
+    from heatgait.extract.job import extract_videos
     from heatgait.extract.sample_video import vtest_path
 
     video = plan.video or vtest_path()
@@ -155,7 +155,8 @@ def alignment_figure(plan: DemoPlan, data: Path) -> Path:
     frames = torch.from_numpy(np.stack([found.read(i, np.array([0]))[0]
                                         for i in range(min(len(found), 400))]))
     neck, hip, valid = spine(frames, 1e-6)
-    tilt = torch.rad2deg(spine_angle(neck, hip)).abs() * valid  # degrees
+    tilt = torch.rad2deg(spine_angle(neck, hip)).abs()  # degrees
+    tilt = tilt * (valid & (tilt <= 60))  # beyond 60 deg PGHA leaves a frame as it is
     picks = torch.argsort(tilt, descending=True)[:4]
     before = frames[picks]
     after = align_heatmaps(before, gamma=5.0)

@@ -121,3 +121,16 @@ def test_half_precision_inputs(dtype: torch.dtype) -> None:
     expected = align_heatmaps(x.to(dtype).float(), gamma=5.0)
     torch.testing.assert_close(out.float(), expected, atol=1e-2, rtol=0)
     assert (out.float() - x).abs().max() > 0.1
+
+
+def test_implausible_spine_from_a_swapped_joint_is_left_unchanged() -> None:
+    # A hip argmax that landed above the shoulders (a swapped joint) gives a spine far past
+    # max_angle: rotating by it would lay an upright body on its side.
+    frame = skeleton(0)
+    frame[11] = torch.roll(frame[11], shifts=-36, dims=0)  # left hip now above the neck
+    frame[12] = torch.roll(frame[12], shifts=-36, dims=0)
+    x = torch.stack([frame, skeleton(40, (2, 1))])
+    out = align_heatmaps(x, gamma=5.0)
+    assert torch.equal(out[0], x[0])
+    assert not torch.equal(out[1], x[1])  # a plausible 40 deg lean is still corrected
+    np.testing.assert_allclose(align_heatmaps_reference(x.numpy(), 5.0), out.numpy(), atol=1e-4)
