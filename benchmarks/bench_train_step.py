@@ -22,6 +22,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.common import machine, report
+from tests.test_learning import ITERATIONS, PROBES, baseline, fit_and_score, make_data
+
 
 def bench_steps(model_name: str, p: int, k: int, frames: int, steps: int, device: str) -> None:
     from heatgait.losses import GaitHeatLoss
@@ -53,19 +56,28 @@ def bench_steps(model_name: str, p: int, k: int, frames: int, steps: int, device
           f"(amp {precision.dtype}, threads {torch.get_num_threads()})")
 
 
-def compare_pgha(tilt: float, offset: float, iterations: int) -> None:
-    from tests.test_learning import baseline, fit_and_score, make_data
-
+def compare_pgha(tilt: float, offset: float, fraction: float, iterations: int) -> None:
+    """GaitHeat vs gaitheat-nopgha, the learning test's setting on tilted, off-centre data."""
     with tempfile.TemporaryDirectory() as tmp:
-        data = make_data(Path(tmp) / "tilted", tilt_deg=tilt, tilt_fraction=0.8,
-                         offset_px=offset, offset_fraction=0.8)
-        print(f"tilt up to {tilt} deg, offset up to {offset} px on 80% of sequences, "
-              f"{iterations} iterations")
-        print("nearest-neighbour baseline", baseline(data))
+        started = time.perf_counter()
+        data = make_data(Path(tmp) / "tilted", tilt_deg=tilt, tilt_fraction=fraction,
+                         offset_px=offset, offset_fraction=fraction)
+        print(f"synthetic set: tilt 3..{tilt} deg and offset up to {offset} px on "
+              f"{fraction:.0%} of sequences ({time.perf_counter() - started:.0f} s); "
+              f"{iterations} iterations per model; {machine()}")
+        scores = {"nearest-neighbour": baseline(data)}
         for name in ("gaitheat", "gaitheat-nopgha"):
             started = time.perf_counter()
-            scores = fit_and_score(data, shuffle=False, iterations=iterations, model_name=name)
-            print(f"{name}: {scores} ({time.perf_counter() - started:.0f} s)")
+            scores[name] = fit_and_score(data, shuffle=False, iterations=iterations,
+                                         model_name=name)
+            print(f"{name}: trained + evaluated in {time.perf_counter() - started:.0f} s")
+    print(f"{'rank-1 (%)':<20}" + "".join(f"{c:>8}" for c in (*PROBES, "mean")))
+    for name, per_set in scores.items():
+        values = [per_set[c] for c in PROBES]
+        print(f"{name:<20}" + "".join(f"{v:8.1f}" for v in (*values, sum(values) / len(values))))
+    for condition in PROBES:
+        report(f"pgha_rank1_{condition}_tilt{tilt:g}", scores["gaitheat"][condition], "%",
+               scores["gaitheat-nopgha"][condition], "gaitheat-nopgha")
 
 
 def main() -> None:
@@ -79,10 +91,11 @@ def main() -> None:
     parser.add_argument("--compare-pgha", action="store_true")
     parser.add_argument("--tilt-deg", type=float, default=25.0)
     parser.add_argument("--offset-px", type=float, default=6.0)
-    parser.add_argument("--iterations", type=int, default=120)
+    parser.add_argument("--tilt-fraction", type=float, default=0.8)
+    parser.add_argument("--iterations", type=int, default=ITERATIONS)
     args = parser.parse_args()
     if args.compare_pgha:
-        compare_pgha(args.tilt_deg, args.offset_px, args.iterations)
+        compare_pgha(args.tilt_deg, args.offset_px, args.tilt_fraction, args.iterations)
     else:
         bench_steps(args.model, args.p, args.k, args.frames, args.steps, args.device)
 
