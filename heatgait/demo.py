@@ -111,7 +111,8 @@ def train_model(plan: DemoPlan, data: Path, say: Report) -> Path:
         f"model.embed_dim={plan.embed_dim}", f"model.parts={plan.parts}",
         f"train.iterations={plan.iterations}",
         f"train.milestones=[{plan.iterations * 3 // 4}]", f"train.lr={plan.lr}",
-        f"train.checkpoint_every={plan.iterations}", f"data.batch_p={plan.batch_p}",
+        f"train.checkpoint_every={plan.iterations}",
+        f"data.batch_p={min(plan.batch_p, plan.subjects // 2)}",  # P <= training subjects
         f"data.batch_k={plan.batch_k}", f"data.frames_per_sequence={plan.train_frames}",
         "data.num_workers=2", "train.log_every=10", f"train.seed={plan.seed}"])
     run_dir = plan.out_dir / "run"

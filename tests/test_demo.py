@@ -16,7 +16,7 @@ def test_demo_runs_every_stage_and_names_its_outputs(tmp_path):
     assert vtest_path() is not None, "vtest.avi missing: make data installs opencv-doc"
     out = tmp_path / "demo"
     result = CliRunner().invoke(app, ["demo", "--out", str(out), "--iterations", "3",
-                                      "--subjects", "6", "--video-frames", "12", "--quiet"])
+                                      "--subjects", "8", "--video-frames", "12", "--quiet"])
     assert result.exit_code == 0, result.output
     text = result.output
     for step in ("[1/5]", "[2/5]", "[3/5]", "[4/5]", "[5/5]"):

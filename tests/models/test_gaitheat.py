@@ -117,6 +117,9 @@ def test_pgha_makes_the_embedding_blind_to_a_shift_and_nopgha_does_not() -> None
     torch.manual_seed(0)
     x = torch.zeros(1, 3, 17, 64, 48)
     x[..., 12:52, 9:39] = heatmaps(1, 3, seed=4)[..., :40, :30]  # content away from the borders
+    # a plausible spine (shoulders above hips): PGHA leaves implausible ones alone
+    for joint, (row, col) in {5: (20, 18), 6: (20, 28), 11: (40, 19), 12: (40, 27)}.items():
+        x[0, :, joint, row, col] = 2.0
     shifted = torch.roll(x, shifts=(3, -2), dims=(3, 4))  # 3 px down, 2 px left
     with_pgha = create_model("gaitheat-tiny", 2).eval()
     torch.testing.assert_close(with_pgha(shifted), with_pgha(x), atol=1e-4, rtol=1e-3)
