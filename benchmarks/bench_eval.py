@@ -14,6 +14,7 @@ import argparse
 import time
 
 import numpy as np
+from common import report
 
 from heatgait.config import load_recipe
 from heatgait.evaluation.protocols import evaluate_embeddings
@@ -82,6 +83,8 @@ def main() -> None:
         print(f"per-cell reference loop:      {slow:.2f} s  {want}")
         same = all(abs(got[n] - want[n]) < 1e-9 for n in want)
         print(f"same table: {same}; speed-up x{slow / fast:.1f}")
+        report("eval_casia_b_test_set_seconds", fast, "s", slow, "per-cell loop",
+               higher_is_better=False)
 
 
 if __name__ == "__main__":

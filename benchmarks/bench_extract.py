@@ -25,6 +25,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from common import report
 
 
 class TopBox:
@@ -100,7 +101,7 @@ def main() -> None:
     # 2. heatgait
     sources, _ = discover([clip], "generic")
     start = time.perf_counter()
-    report = run_rank(sources, tmp / "shards", detector, pose, cfg, multi_person=False)
+    rank_report = run_rank(sources, tmp / "shards", detector, pose, cfg, multi_person=False)
     ours = args.frames / (time.perf_counter() - start)
 
     # 1. naive per-frame loop (reference style)
@@ -122,7 +123,9 @@ def main() -> None:
     print(f"forward limit  {limit:6.2f} frames/s  (detector {args.frames / det_s:.2f}, "
           f"pose {len(crops) / pose_s:.2f} crops/s)")
     print(f"shards: {stored} bytes for {kept} frames = {stored / max(kept, 1):.0f} bytes/frame "
-          f"({report.sequences_written} sequences, uint8 + gzip)")
+          f"({rank_report.sequences_written} sequences, uint8 + gzip)")
+    report("extract_frames_per_s_vs_naive", ours, "frames/s", naive, "per-frame loop")
+    report("extract_frames_per_s_vs_limit", ours, "frames/s", limit, "batched forward limit")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import resource
 import time
 
 import torch
+from common import report
 
 from heatgait.align import align_heatmaps
 from heatgait.losses import GaitHeatLoss
@@ -85,6 +86,7 @@ def main() -> None:
     for dtype in (torch.float32, torch.bfloat16):
         fps = bench_align(device, args.align_frames, 5, dtype)
         print(f"PGHA {dtype}: {fps:,.0f} frames/s ({args.align_frames} frames a call)")
+        report(f"pgha_frames_per_s_{str(dtype).split('.')[-1]}", fps, "frames/s")
     if args.skip_train:
         return
     seq_s, step_s = bench_train(args, device)
@@ -97,6 +99,8 @@ def main() -> None:
         print(
             f"peak CUDA memory allocated: {torch.cuda.max_memory_allocated(device) / 2**30:.2f} GiB"
         )
+    report(f"train_step_seq_per_s_{args.model}_{args.sequences}x{args.frames}", seq_s,
+           "sequences/s")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB -> GiB
     print(f"peak resident memory of this process: {rss:.2f} GiB")
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+
 from heatgait.cli.common import QuietOption, show_progress
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from heatgait.cli.common import QuietOption, SetOption, say, show_progress
 
+from heatgait.cli.common import QuietOption, SetOption, say, show_progress
 from heatgait.errors import UsageError
 
 

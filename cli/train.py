@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+
 from heatgait.cli.common import QuietOption, RecipeOption, SetOption, say, show_progress
 
 

@@ -44,7 +44,7 @@ class EnvReport:
 def _version(module_name: str) -> str | None:
     try:
         module = importlib.import_module(module_name)
-    except Exception:  # noqa: BLE001 - a broken install counts as missing
+    except Exception:
         return None
     return str(getattr(module, "__version__", "installed"))
 
@@ -56,7 +56,7 @@ def _mmcv_ops_error() -> str | None:
 
         boxes = torch.tensor([[0.0, 0.0, 10.0, 10.0], [1.0, 1.0, 10.0, 10.0]])
         nms(boxes, torch.tensor([0.9, 0.8]), 0.5)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
     return None
 

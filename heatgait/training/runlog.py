@@ -49,7 +49,7 @@ class RunLog:
         if self._writer is not None:
             self._writer.close()
 
-    def __enter__(self) -> RunLog:  # noqa: PYI034
+    def __enter__(self) -> RunLog:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 import torch
-from heatgait.cli.app import main
 
+from heatgait.cli.app import main
 from heatgait.config import load_recipe, recipe_to_dict
 from heatgait.data.records import SequenceRecord
 from heatgait.data.shards import write_shards

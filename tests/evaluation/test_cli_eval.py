@@ -6,9 +6,9 @@ import json
 
 import numpy as np
 import pytest
-from heatgait.cli.app import app, main
 from typer.testing import CliRunner
 
+from heatgait.cli.app import app, main
 from heatgait.errors import UsageError
 from heatgait.evaluation.cross import parse_cross
 from heatgait.evaluation.embed import load_embeddings, save_embeddings

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.evaluation.reference_protocols import cross_view, pair_distance, reid
 
 from heatgait.config import EvalConfig, load_recipe
 from heatgait.errors import UsageError
 from heatgait.evaluation.distance import distance_matrix
 from heatgait.evaluation.protocols import evaluate_embeddings
+from tests.evaluation.reference_protocols import cross_view, pair_distance, reid
 
 
 def synthetic(rng, subjects, types, views, noise, parts=4, channels=8):

@@ -4,8 +4,8 @@ import json
 
 import numpy as np
 import pytest
-from heatgait.cli.app import main
 
+from heatgait.cli.app import main
 from heatgait.data.check import check_shards
 from heatgait.data.shardset import ShardSet
 

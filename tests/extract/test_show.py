@@ -1,9 +1,9 @@
 """``heatgait show`` draws a stored sequence as a PNG strip or a GIF."""
 
 import numpy as np
-from heatgait.cli.app import main
 from PIL import Image
 
+from heatgait.cli.app import main
 from heatgait.data.records import SequenceRecord
 from heatgait.data.shards import ShardWriter
 from heatgait.extract.render import colorize, pick_frames

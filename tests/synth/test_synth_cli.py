@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from heatgait.cli.app import main
 
+from heatgait.cli.app import main
 from heatgait.data import ShardSet, load_split
 
 

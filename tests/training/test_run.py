@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from heatgait.cli.app import app
 from typer.testing import CliRunner
 
+from heatgait.cli.app import app
 from heatgait.errors import HeatgaitError
 from heatgait.training.checkpoint import load_checkpoint
 from heatgait.training.run import train
