@@ -16,6 +16,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset, get_worker_info
 
+from heatgait.data.schema import HEATMAP_SHAPE
 from heatgait.data.shardset import ShardSet
 
 
@@ -32,22 +33,31 @@ def min_max_normalize(heatmaps: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     return (heatmaps - low) / (high - low)
 
 
+Tag = tuple[int, int, int]  # (step, slot in the batch, item): a sample of a given step
+
+
 class TrainingSequences(Dataset):
     """item -> (heatmaps [frames, 17, 64, 48] float32, label): frames drawn unordered at random.
 
-    Sequences with fewer frames than ``frames`` are sampled with replacement. The random
-    stream of each process mixes ``seed`` with torch's per-worker seed, so runs repeat under
-    ``torch.manual_seed`` and workers never draw the same frames.
+    Sequences with fewer frames than ``frames`` are sampled with replacement. An ``int`` item
+    draws from a per-process stream (``seed`` mixed with torch's per-worker seed). A
+    :data:`Tag` item ``(step, slot, item)`` draws from ``default_rng([seed, step, rank, slot])``,
+    so a sample is a function of where it sits in training, never of a worker's state or of
+    how far the loader prefetched: what makes an interrupted run resume exactly.
     """
 
     def __init__(self, shards: ShardSet, indices: Sequence[int], label_of_subject: dict[str, int],
-                 frames: int = 30, normalize: bool = True, seed: int = 0):
+                 frames: int = 30, normalize: bool = True, seed: int = 0, rank: int = 0,
+                 labels: Sequence[int] | None = None):
         self.shards = shards
         self.indices = list(indices)
         self.frames = frames
         self.normalize = normalize
         self.seed = seed
-        self.labels = [label_of_subject[shards.sequences[i].subject] for i in self.indices]
+        self.rank = rank
+        # explicit labels (one per index) win: e.g. a shuffled-label control run
+        self.labels = list(labels) if labels is not None else [
+            label_of_subject[shards.sequences[i].subject] for i in self.indices]
         self._rng: np.random.Generator | None = None
         self._rng_pid = -1
 
@@ -62,18 +72,23 @@ class TrainingSequences(Dataset):
             self._rng_pid = os.getpid()
         return self._rng
 
-    def sample_positions(self, num_frames: int) -> np.ndarray:
-        """Sorted frame positions of one sample (with replacement only when too short)."""
-        rng = self._generator()
-        replace = num_frames < self.frames
-        return np.sort(rng.choice(num_frames, size=self.frames, replace=replace))
+    def sample_positions(self, num_frames: int, rng: np.random.Generator | None = None
+                         ) -> np.ndarray:
+        """Frame positions of one sample, unordered (with replacement only when too short)."""
+        rng = rng or self._generator()
+        return rng.choice(num_frames, size=self.frames, replace=num_frames < self.frames)
 
-    def __getitem__(self, item: int) -> tuple[torch.Tensor, int]:
+    def __getitem__(self, item: int | Tag) -> tuple[torch.Tensor, int]:
+        rng = None
+        if isinstance(item, tuple):
+            step, slot, item = item
+            rng = np.random.default_rng([self.seed, step, self.rank, slot])
         index = self.indices[item]
-        positions = self.sample_positions(self.shards.sequences[index].num_frames)
-        heatmaps = self.shards.read(index, positions)  # [frames, 17, 64, 48]
-        # unordered: GaitHeat pools over time with a max, and the authors shuffle the frames
-        heatmaps = heatmaps[self._generator().permutation(len(heatmaps))]
+        picks = self.sample_positions(self.shards.sequences[index].num_frames, rng)
+        # unordered (GaitHeat pools over time with a max); read in file order, then put back
+        order = np.argsort(picks, kind="stable")
+        heatmaps = np.empty((self.frames, *HEATMAP_SHAPE), dtype=np.float32)
+        heatmaps[order] = self.shards.read(index, picks[order])  # [frames, 17, 64, 48]
         if self.normalize:
             heatmaps = min_max_normalize(heatmaps)
         return torch.from_numpy(np.ascontiguousarray(heatmaps)), self.labels[item]

@@ -1,11 +1,9 @@
 """Training data for one run: split -> labelled sequences -> P x K batches -> DataLoader.
 
 Resumption needs the data to be a function of (seed, iteration, rank), never of a worker's
-RNG state or of how far the loader had prefetched. So the batch sampler tags every index with
-its iteration and position (:class:`TaggedBatches`), the dataset draws each sample's frames
-from ``numpy.random.default_rng([seed, iteration, rank, position])``
-(:class:`SeededSequences`); heatgait.data's TrainingSequences draws from a per-worker
-stream instead, which a resumed run could not reproduce.
+RNG state or of how far the loader had prefetched. So the batch sampler tags every item with
+its iteration and position (:class:`TaggedBatches`), and heatgait.data's TrainingSequences
+draws a tagged sample's frames from ``default_rng([seed, iteration, rank, position])``.
 """
 
 from __future__ import annotations
@@ -15,18 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader
 
-from heatgait.data.dataset import min_max_normalize, subject_label_map
+from heatgait.data.dataset import Tag, TrainingSequences, subject_label_map
 from heatgait.data.sampler import PKBatchSampler
-from heatgait.data.schema import HEATMAP_SHAPE
 from heatgait.data.shardset import ShardSet
 from heatgait.data.splits import load_split
 from heatgait.errors import HeatgaitError
-
-Tag = tuple[int, int, int]  # (iteration, position in the batch, sequence index)
 
 
 @dataclass
@@ -68,45 +62,15 @@ def select_training(shards: ShardSet, split_path: str | Path,
     return TrainingSet(shards=shards, indices=indices, labels=labels, label_map=label_map)
 
 
-class SeededSequences(Dataset):
-    """Item (iteration, position, index) -> (heatmaps [frames, 17, 64, 48] float32, label).
-
-    Frames are drawn unordered, without replacement when the sequence is long enough (with
-    replacement otherwise), from an RNG seeded by (seed, iteration, rank, position); min-max
-    normalisation runs over the sampled frames (DESIGN.md 4, as heatgait.data's datasets do).
-    """
-
-    def __init__(self, train: TrainingSet, frames: int, normalize: bool, seed: int, rank: int):
-        self.shards = train.shards
-        self.label_of = dict(zip(train.indices, train.labels))
-        self.frames, self.normalize, self.seed, self.rank = frames, normalize, seed, rank
-
-    def __len__(self) -> int:
-        return len(self.label_of)
-
-    def __getitem__(self, tag: Tag) -> tuple[torch.Tensor, int]:
-        iteration, position, index = tag
-        rng = np.random.default_rng([self.seed, iteration, self.rank, position])
-        total = self.shards.sequences[index].num_frames
-        replace = total < self.frames
-        picks = rng.choice(total, size=self.frames, replace=replace)  # unordered
-        order = np.argsort(picks, kind="stable")
-        heatmaps = np.empty((self.frames, *HEATMAP_SHAPE), dtype=np.float32)
-        heatmaps[order] = self.shards.read(index, picks[order])  # [frames, 17, 64, 48]
-        if self.normalize:
-            heatmaps = min_max_normalize(heatmaps)
-        return torch.from_numpy(np.ascontiguousarray(heatmaps)), self.label_of[index]
-
-
 class TaggedBatches:
-    """Batches of (iteration, position, shard index) tags for iterations ``start`` .. ``end-1``.
+    """Batches of (iteration, position, training item) tags for iterations ``start`` .. ``end-1``.
 
     The P x K sampler is stateless per step (batch ``s`` is a function of (seed, epoch, s)), so
     iteration ``i`` always gets batch ``i`` however far the loader prefetches.
     """
 
-    def __init__(self, sampler: PKBatchSampler, indices: list[int], start: int, end: int):
-        self.sampler, self.indices, self.start, self.end = sampler, indices, start, end
+    def __init__(self, sampler: PKBatchSampler, start: int, end: int):
+        self.sampler, self.start, self.end = sampler, start, end
 
     def __len__(self) -> int:
         return self.end - self.start
@@ -114,7 +78,7 @@ class TaggedBatches:
     def __iter__(self) -> Iterator[list[Tag]]:
         for iteration in range(self.start, self.end):
             batch = self.sampler.local_batch(iteration)  # positions in the training set
-            yield [(iteration, pos, self.indices[i]) for pos, i in enumerate(batch)]
+            yield [(iteration, pos, i) for pos, i in enumerate(batch)]
 
     def state_at(self, iteration: int) -> dict[str, Any]:
         """Sampler state that resumes at ``iteration`` (stored in checkpoints)."""
@@ -130,8 +94,9 @@ def make_loader(train: TrainingSet, *, p: int, k: int, frames: int, normalize: b
     sampler = PKBatchSampler(train.labels, p=p, k=k, seed=seed, rank=rank, world_size=world_size)
     if sampler_state is not None:
         sampler.load_state_dict(sampler_state)
-    batches = TaggedBatches(sampler, train.indices, start, end)
-    dataset = SeededSequences(train, frames, normalize, seed, rank)
+    batches = TaggedBatches(sampler, start, end)
+    dataset = TrainingSequences(train.shards, train.indices, train.label_map, frames=frames,
+                                normalize=normalize, seed=seed, rank=rank, labels=train.labels)
     loader = DataLoader(
         dataset, batch_sampler=batches, num_workers=num_workers, pin_memory=pin_memory,
         persistent_workers=num_workers > 0, generator=torch.Generator().manual_seed(seed),
