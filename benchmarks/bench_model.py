@@ -16,9 +16,9 @@ import time
 import torch
 from common import report
 
-from heatgait.align import align_heatmaps
-from heatgait.losses import GaitHeatLoss
 from heatgait.models import create_model
+from heatgait.models.align import align_heatmaps
+from heatgait.models.losses import GaitHeatLoss
 
 
 def sync(device: torch.device) -> None:

@@ -27,8 +27,8 @@ from tests.test_learning import ITERATIONS, PROBES, baseline, fit_and_score, mak
 
 
 def bench_steps(model_name: str, p: int, k: int, frames: int, steps: int, device: str) -> None:
-    from heatgait.losses import GaitHeatLoss
     from heatgait.models import create_model
+    from heatgait.models.losses import GaitHeatLoss
     from heatgait.training.loop import Precision
 
     dev = torch.device(device)

@@ -7,13 +7,12 @@ inside the command body only, so ``heatgait --help`` answers at once.
 from __future__ import annotations
 
 import importlib
-import os
 import sys
-from collections.abc import Callable
 
 import typer
 
 from heatgait import __version__
+from heatgait.cli.output import debug_requested, quiet_third_party, take_verbose_flag
 from heatgait.errors import HeatgaitError
 
 app = typer.Typer(
@@ -34,32 +33,18 @@ COMMANDS: list[tuple[str, str, str, str]] = [
     ("show", "show", "show", "Stage 1"),
     ("train", "train", "train", "Stage 2"),
     ("eval", "eval", "evaluate", "Stage 2"),
+    ("recipes", "recipes", "recipes", "Stage 2"),
+    ("reproduce", "reproduce", "reproduce", "Stage 2"),
     ("synth", "synth", "synth", "Data and tools"),
     ("demo", "demo", "demo", "Data and tools"),
     ("env", "env", "env", "Data and tools"),
 ]
 
 
-def _not_built(name: str) -> Callable[[], None]:
-    def command() -> None:
-        typer.echo(f"heatgait {name}: not built yet in this version", err=True)
-        raise typer.Exit(2)
-
-    command.__doc__ = f"(not built yet) the {name} command."
-    return command
-
-
 def _register() -> None:
     for name, module_name, function_name, panel in COMMANDS:
-        qualified = f"heatgait.cli.{module_name}"
-        try:
-            module = importlib.import_module(qualified)
-            function = getattr(module, function_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != qualified:
-                raise
-            function = _not_built(name)
-        app.command(name, rich_help_panel=panel)(function)
+        module = importlib.import_module(f"heatgait.cli.{module_name}")
+        app.command(name, rich_help_panel=panel)(getattr(module, function_name))
 
 
 def _version(value: bool) -> None:
@@ -72,6 +57,9 @@ def _version(value: bool) -> None:
 def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                  help="Print the version and exit."),
+    verbose: bool = typer.Option(False, "--verbose", "-v",
+                                 help="Also show third-party warnings and logs (accepted "
+                                      "anywhere on the command line)."),
 ) -> None:
     """Heatmap-based gait recognition (GaitHeat): videos -> heatmap shards -> results table."""
 
@@ -81,7 +69,10 @@ _register()
 
 def main(argv: list[str] | None = None) -> int:
     """Runs the CLI; user-facing errors become one line on stderr and an exit code."""
-    debug = os.environ.get("HEATGAIT_DEBUG", "") not in ("", "0")
+    debug = debug_requested()
+    argv, verbose = take_verbose_flag(sys.argv[1:] if argv is None else list(argv))
+    if not (verbose or debug):
+        quiet_third_party()
     try:
         app(args=argv, prog_name="heatgait", standalone_mode=True)
     except HeatgaitError as exc:

@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
+_RECIPES = "a built-in name (casia-b, ccpg, sustech1k, ...; `heatgait recipes` lists them) or " \
+           "a path to a YAML file"
 RecipeOption = Annotated[
-    str, typer.Option("--pipeline", "-p", help="Recipe: a built-in name (casia-b, ccpg, "
-                      "sustech1k) or a path to a YAML file.", rich_help_panel="Recipe")]
+    str, typer.Option("--recipe", "--pipeline", "-p", help=f"Recipe: {_RECIPES}.",
+                      rich_help_panel="Recipe")]
 SetOption = Annotated[
     list[str] | None, typer.Option("--set", help="Override a recipe value: section.key=value "
                                       "(repeatable), e.g. --set train.iterations=1000.",
                                       rich_help_panel="Recipe")]
 QuietOption = Annotated[
     bool, typer.Option("--quiet", "-q", help="No progress bars; summary only.")]
+
+
+def recipe_option(help_text: str) -> typer.models.OptionInfo:
+    """``--recipe`` (aliases ``--pipeline``, ``-p``) with a command's own help text."""
+    return typer.Option("--recipe", "--pipeline", "-p", help=help_text, rich_help_panel="Recipe")
 
 
 def show_progress(quiet: bool) -> bool:
@@ -26,3 +36,13 @@ def show_progress(quiet: bool) -> bool:
 def say(message: str, quiet: bool = False) -> None:
     if not quiet:
         typer.echo(message)
+
+
+def stdout_file() -> Path | None:
+    """The regular file that standard output was redirected into by the shell, if any."""
+    try:
+        if not stat.S_ISREG(os.fstat(sys.stdout.fileno()).st_mode):
+            return None
+        return Path(os.readlink(f"/proc/self/fd/{sys.stdout.fileno()}"))
+    except (OSError, ValueError, AttributeError):
+        return None

@@ -24,8 +24,8 @@ def demo(
     synthetic gait data set, a short GaitHeat training, evaluation under the CASIA-B-style
     protocol (table printed), and plots. Ends by naming the folder that holds everything.
     """
-    from heatgait.demo import (
-        DemoPlan,
+    from heatgait.demo import DemoPlan
+    from heatgait.demo.steps import (
         alignment_figure,
         evaluate_model,
         stage1_real_video,
@@ -47,7 +47,7 @@ def demo(
     say("[4/5] evaluation, CASIA-B-style protocol (rank-1 %, identical views excluded)")
     say(evaluate_model(plan, run_dir, data, say))
     say("[5/5] heatmaps before and after pose-guided alignment")
-    alignment_figure(plan, data)
+    say(alignment_figure(plan, data))
     say("")
     width = max(len(name) for name in plan.results)
     for name, path in plan.results.items():

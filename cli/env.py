@@ -1,4 +1,5 @@
-"""``heatgait env``: versions, compiled ops and devices; exit 1 when something required is missing."""
+"""``heatgait env``: versions, compiled ops and devices; exit 1 when something required is
+missing or mmcv is installed but its ops do not load."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import typer
 
 
 def env() -> None:
-    """Print Python, torch, CUDA, OpenMMLab and h5py versions, mmcv ops and the devices."""
+    """Print Python, torch, CUDA, OpenMMLab and h5py versions, whether mmcv's compiled ops run
+    (on the CPU, and on CUDA), and the devices."""
     from heatgait.env import collect
 
     report = collect()
@@ -14,6 +16,7 @@ def env() -> None:
     rows += [(name, version or "MISSING") for name, version in report.versions.items()]
     rows.append(("mmcv ops", "available" if report.mmcv_ops is None else
                  f"NOT AVAILABLE ({report.mmcv_ops})"))
+    rows.append(("mmcv ops on CUDA", report.mmcv_cuda))
     rows.append(("cuda", report.cuda or "not available"))
     rows.append(("devices", ", ".join(report.devices) or "none"))
     width = max(len(name) for name, _ in rows)

@@ -7,23 +7,25 @@ from typing import Annotated
 
 import typer
 
-from heatgait.cli.common import QuietOption, SetOption, say, show_progress
+from heatgait.cli.common import QuietOption, SetOption, say, show_progress, stdout_file
 from heatgait.errors import UsageError
 
 
 def evaluate(
-    checkpoint: Annotated[Path | None, typer.Option(
-        "--checkpoint", "-c", help="A .pt checkpoint or a run folder (uses checkpoints/latest.pt).",
-        rich_help_panel="Input")] = None,
+    run: Annotated[Path | None, typer.Argument(
+        metavar="RUN_OR_CHECKPOINT", show_default=False,
+        help="A run folder (uses checkpoints/latest.pt) or a .pt checkpoint.")] = None,
     data: Annotated[list[Path] | None, typer.Option(
         "--data", "-d", help="Test shard files or folders (repeatable).",
         rich_help_panel="Input")] = None,
+    checkpoint: Annotated[Path | None, typer.Option(
+        "--checkpoint", "-c", help="Same as RUN_OR_CHECKPOINT.", rich_help_panel="Input")] = None,
     embeddings: Annotated[Path | None, typer.Option(
         "--embeddings", help="Score a saved .npz (embeddings, labels, types, views) instead of "
-        "running a checkpoint; needs --pipeline.", rich_help_panel="Input")] = None,
-    pipeline: Annotated[str | None, typer.Option(
-        "--pipeline", "-p", help="Protocol recipe: casia-b, ccpg, sustech1k or a YAML path "
-        "(default: the checkpoint's own recipe).", rich_help_panel="Protocol")] = None,
+        "running a checkpoint; needs --protocol.", rich_help_panel="Input")] = None,
+    protocol: Annotated[str | None, typer.Option(
+        "--protocol", "--pipeline", "-p", help="Protocol recipe: casia-b, ccpg, sustech1k or a "
+        "YAML path (default: the checkpoint's own recipe).", rich_help_panel="Protocol")] = None,
     cross: Annotated[str | None, typer.Option(
         "--cross", help="Cross-domain SOURCE->TARGET with codes CA (casia-b), CC (ccpg), SU "
         "(sustech1k), e.g. 'CA->CC' (quote it: an unquoted > is a shell redirection) or "
@@ -57,39 +59,53 @@ def evaluate(
     evaluator, so the numbers compare with published tables.
 
     Examples:
-      heatgait eval -c runs/casia-b -d shards/casia-b --json results/casia-b.json
-      heatgait eval -c runs/ccpg -d shards/casia-b --cross 'CC->CA'
-      heatgait eval --embeddings emb.npz -p casia-b
+
+      heatgait eval runs/casia-b --data shards/casia-b --json results/casia-b.json
+
+      heatgait eval runs/ccpg --data shards/casia-b --cross 'CC->CA'
+
+      heatgait eval --embeddings emb.npz --protocol casia-b
     """
+    from heatgait.evaluation.cross import unquoted_arrow
     from heatgait.evaluation.embed import save_embeddings as write_embeddings
     from heatgait.evaluation.report import format_table, save_heat_table, write_json
     from heatgait.evaluation.run import evaluate_checkpoint, evaluate_file
 
+    if cross is not None:
+        redirected = stdout_file()
+        problem = unquoted_arrow(cross, redirected.name if redirected else None)
+        if problem:
+            raise UsageError(problem)
+    if run is not None and checkpoint is not None and run != checkpoint:
+        raise UsageError(f"two checkpoints given ({run} and --checkpoint {checkpoint}); give one")
+    checkpoint = run or checkpoint
     if embeddings is not None:
         if checkpoint is not None or data or cross:
-            raise UsageError("--embeddings scores saved features: drop --checkpoint, --data "
-                             "and --cross")
-        run = evaluate_file(embeddings, pipeline, overrides or [])
+            raise UsageError("--embeddings scores saved features: drop RUN_OR_CHECKPOINT, "
+                             "--data and --cross")
+        evaluation = evaluate_file(embeddings, protocol, overrides or [])
     else:
         if checkpoint is None or not data:
-            raise UsageError("give --checkpoint RUN_OR_PT and --data SHARDS (or --embeddings "
-                             "FILE.npz with --pipeline)")
-        run = evaluate_checkpoint(checkpoint, data, pipeline=pipeline, cross=cross,
-                                  overrides=overrides or [], device=device,
-                                  batch_size=batch_size, num_workers=workers,
-                                  progress=show_progress(quiet))
-    title = f"{run.source_code}->{run.recipe.data.code}: " if cross else ""
-    typer.echo(title + format_table(run.result))
-    provenance = {"recipe": run.recipe.name, "checkpoint": run.checkpoint,
+            raise UsageError("give RUN_OR_CHECKPOINT (or --checkpoint) and --data SHARDS, e.g. "
+                             "heatgait eval "
+                             "runs/casia-b --data shards/casia-b (or --embeddings FILE.npz "
+                             "with --protocol)")
+        evaluation = evaluate_checkpoint(checkpoint, data, protocol=protocol, cross=cross,
+                                         overrides=overrides or [], device=device,
+                                         batch_size=batch_size, num_workers=workers,
+                                         progress=show_progress(quiet))
+    title = f"{evaluation.source_code}->{evaluation.recipe.data.code}: " if cross else ""
+    typer.echo(title + format_table(evaluation.result))
+    provenance = {"recipe": evaluation.recipe.name, "checkpoint": evaluation.checkpoint,
                   "embeddings": str(embeddings or ""), "cross": cross or ""}
     if json_out is not None:
-        say(f"results: {write_json(run.result, json_out, provenance)}", quiet)
+        say(f"results: {write_json(evaluation.result, json_out, provenance)}", quiet)
         png = png or json_out.with_suffix(".png")
     elif png is None and checkpoint is not None and checkpoint.is_dir():
-        png = checkpoint / f"eval-{run.recipe.name}.png"
+        png = checkpoint / f"eval-{evaluation.recipe.name}.png"
     if png is not None:
-        say(f"heat table: {save_heat_table(run.result, png)}", quiet)
+        say(f"heat table: {save_heat_table(evaluation.result, png)}", quiet)
     if save_embeddings is not None:
-        path = write_embeddings(save_embeddings, *run.embeddings, checkpoint=run.checkpoint,
-                                recipe=run.recipe.name)
+        path = write_embeddings(save_embeddings, *evaluation.embeddings,
+                                checkpoint=evaluation.checkpoint, recipe=evaluation.recipe.name)
         say(f"embeddings: {path}", quiet)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from heatgait.cli.common import QuietOption, SetOption, say, show_progress
+from heatgait.cli.common import QuietOption, SetOption, recipe_option, say, show_progress
 
 _MODEL = "Models"
 
@@ -36,9 +36,9 @@ def extract(
         "--multi-person/--one-person",
         help="Every tracked walker becomes a sequence (default for the generic layout), or "
              "only the longest-tracked one (default for data-set layouts).")] = None,
-    pipeline: Annotated[str | None, typer.Option(
-        "--pipeline", "-p", help="Recipe whose extract: section to use (casia-b, ccpg, "
-        "sustech1k or a YAML path).", rich_help_panel="Recipe")] = None,
+    recipe_name: Annotated[str | None, recipe_option(
+        "Recipe whose extract: section to use (casia-b, ccpg, sustech1k or a YAML path).")
+    ] = None,
     max_frames: Annotated[int | None, typer.Option(
         help="Only the first N frames of each input (quick looks).")] = None,
     overrides: SetOption = None,
@@ -55,16 +55,16 @@ def extract(
 
       heatgait extract videos/ --out shards/ --pose blazepose --det blazepose
 
-      heatgait extract DatasetB/videos --out casia-b/ -p casia-b --pose-weights hrnet.pth
+      heatgait extract DatasetB/videos --out casia-b/ --recipe casia-b --pose-weights hrnet.pth
 
-      torchrun --nproc-per-node 4 -m heatgait.cli.app extract DatasetB --out s/ -p casia-b
+      torchrun --nproc-per-node 4 -m heatgait.cli.app extract DatasetB --out s/ --recipe casia-b
     """
     from heatgait.config import Recipe, apply_override, load_recipe
     from heatgait.errors import HeatgaitError
     from heatgait.extract.job import extract_videos
 
-    if pipeline:
-        recipe = load_recipe(pipeline, overrides)
+    if recipe_name:
+        recipe = load_recipe(recipe_name, overrides)
     else:
         recipe = Recipe(name="extract")
         for item in overrides or []:

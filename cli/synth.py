@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from heatgait.cli.common import QuietOption, say, show_progress
+from heatgait.cli.common import QuietOption, recipe_option, say, show_progress
 from heatgait.errors import UsageError
 
 
@@ -49,28 +49,40 @@ def synth(
     offset_px: Annotated[float, typer.Option(
         "--offset-px", help="Largest off-centre shift of the person, in heatmap pixels.",
         rich_help_panel="Camera faults")] = 2.0,
+    recipe_name: Annotated[str | None, recipe_option(
+        "Name the set after this recipe's data set (casia-b, ccpg, sustech1k or a YAML path): "
+        "its types and views, subjects from its split, and a recipe.yaml that keeps its "
+        "protocol, so `heatgait train --recipe NAME` runs on it as is. [default: CASIA-B "
+        "names, subjects 001.., a split of their own]")] = None,
     workers: Annotated[int, typer.Option(
         "--workers", "-j", help="Rendering processes (0: none; the output is the same).",
         rich_help_panel="Run")] = 0,
     quiet: QuietOption = False,
 ) -> None:
-    """Generate a synthetic gait data set of pose heatmaps, CASIA-B style.
+    """Generate a synthetic gait data set of pose heatmaps, CASIA-B style (or named after a
+    recipe's data set with --recipe).
 
     Subjects differ in body proportions and in how they walk; the conditions nm (normal),
     bg (a bag) and cl (a coat) change appearance only. The folder gets HDF5 shards,
     split.json (first half train) and recipe.yaml for `heatgait train`.
 
-    Example: heatgait synth data/synth --subjects 40 --seed 1
-    """
-    from heatgait.synth.generate import SynthOptions, generate_dataset
+    Examples:
 
-    opts = SynthOptions(subjects=subjects, seed=seed, frames=_parse_frames(frames),
-                        tilt_deg=tilt_deg, offset_px=offset_px, workers=workers)
+      heatgait synth data/synth --subjects 40 --seed 1
+
+      heatgait synth data/synth-ccpg --recipe ccpg --subjects 8 --views 1_1,2_1
+    """
+    from heatgait.synth.generate import SynthOptions, generate_dataset, options_for_recipe
+
+    fields = {"seed": seed, "frames": _parse_frames(frames), "tilt_deg": tilt_deg,
+              "offset_px": offset_px, "workers": workers}
     if views is not None:
-        opts.views = _parse_list(views, "--views")
+        fields["views"] = _parse_list(views, "--views")
     if types is not None:
-        opts.types = _parse_list(types, "--types")
+        fields["types"] = _parse_list(types, "--types")
     try:
+        opts = (options_for_recipe(recipe_name, subjects, **fields) if recipe_name
+                else SynthOptions(subjects=subjects, **fields))
         summary = generate_dataset(out, opts, progress=show_progress(quiet))
     except ValueError as error:
         raise UsageError(f"heatgait synth: {error}") from None
@@ -79,5 +91,5 @@ def synth(
         + (f"; {summary.skipped} already there" if summary.skipped else ""))
     say(f"subjects: {summary.train_subjects} train, {summary.test_subjects} test "
         f"({summary.split.name}); recipe: {summary.recipe}")
-    say(f"next: heatgait train --pipeline {summary.recipe} --data {summary.out_dir} "
+    say(f"next: heatgait train --recipe {summary.recipe} --data {summary.out_dir} "
         f"--out runs/synthetic")

@@ -13,7 +13,7 @@ from heatgait.cli.common import QuietOption, RecipeOption, SetOption, say, show_
 def train(
     data: Annotated[list[Path], typer.Option(
         "--data", "-d", help="Shard files or folders (repeatable).", rich_help_panel="Data")],
-    pipeline: RecipeOption = "casia-b",
+    recipe_name: RecipeOption = "casia-b",
     overrides: SetOption = None,
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Run folder (default runs/<recipe name>).",
@@ -32,12 +32,12 @@ def train(
     and loss.png into the run folder. Several GPUs or processes: launch with
     `torchrun --nproc_per_node N -m heatgait.cli.app train ...`.
 
-    Example: heatgait train -p casia-b -d shards/ --out runs/casia-b --set train.iterations=1000
+    Example: heatgait train --recipe casia-b --data shards/ --out runs/casia-b --set train.iterations=1000
     """
     from heatgait.config import load_recipe
     from heatgait.training.run import train as run_training
 
-    recipe = load_recipe(pipeline, overrides or [])
+    recipe = load_recipe(recipe_name, overrides or [])
     run_dir = out or Path("runs") / recipe.name
     summary = run_training(recipe, data, run_dir, resume=resume, device=device,
                            progress=show_progress(quiet))
@@ -54,7 +54,7 @@ def train(
         say(f"checkpoint: {summary.checkpoint}")
     if summary.curve is not None:
         say(f"loss curve: {summary.curve}")
-    say(f"next: heatgait eval --checkpoint {summary.run_dir} -d SHARDS")
+    say(f"next: heatgait eval {summary.run_dir} --data SHARDS")
 
 
 def _is_rank0() -> bool:

@@ -28,13 +28,13 @@ from heatgait.config import Recipe, load_recipe
 from heatgait.data.shardset import ShardSet
 from heatgait.evaluation.embed import embed_sequences, select_test_sequences
 from heatgait.evaluation.protocols import evaluate_embeddings
-from heatgait.losses import GaitHeatLoss
+from heatgait.models.factory import build_model
+from heatgait.models.losses import GaitHeatLoss
 from heatgait.synth.baseline import energy_feature
 from heatgait.synth.generate import generate_dataset
 from heatgait.training.data import make_loader, select_training
 from heatgait.training.distributed import DistContext
 from heatgait.training.loop import Optimisation, run_loop
-from heatgait.training.run import build_model
 
 ITERATIONS = 120
 MARGIN = 10.0  # rank-1 points above the baseline required on every probe set

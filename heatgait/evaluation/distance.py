@@ -2,9 +2,9 @@
 
 GaitHeat embeddings are [n, c, p] (p = 16 parts). The field's evaluators compute, for each
 part, ||a||^2 + ||b||^2 - 2ab with one matrix product, clip at zero, take the square root and
-average over parts (DESIGN 4). Here probes are processed ``chunk_size`` rows at a time, and the
-chunk shrinks further when the gallery is large, so a 100k-sequence gallery scores within a
-few hundred MB instead of materialising [parts, probes, gallery] at once.
+average over parts (docs/design.md, section 4). Probes are processed ``chunk_size`` rows at a
+time, and the chunk shrinks further when the gallery is large, so a 100k-sequence gallery
+scores within a few hundred MB instead of materialising [parts, probes, gallery] at once.
 """
 
 from __future__ import annotations

@@ -2,15 +2,15 @@
 
 Which recipe supplies what: the model always comes from the checkpoint's own recipe (the
 network it was trained as); the protocol and the test split come from, in order, the
-``--cross`` target's built-in recipe, a recipe given by the user, or the checkpoint's recipe.
-``--set`` overrides apply to that evaluation recipe.
+``--cross`` target's built-in recipe, a protocol recipe given by the user (``--protocol``), or
+the checkpoint's recipe. ``--set`` overrides apply to that evaluation recipe. A recipe given
+with ``--protocol`` names a whole experiment, so the checkpoint must hold its model variant.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -34,68 +34,54 @@ class Evaluation:
     source_code: str = ""  # data set the model was trained on (cross-domain: the source)
 
 
-def split_path(recipe: Recipe) -> Path:
-    """The recipe's split file; names not found next to the recipe come from the built-ins."""
-    path = recipe.resolve(recipe.data.split)
-    if path.is_file():
-        return path
-    builtin = resources.files("heatgait.pipelines") / Path(recipe.data.split).name
-    if builtin.is_file():
-        return Path(str(builtin))
-    origin = recipe.source or "the checkpoint's recipe"
-    raise UsageError(f"split file {recipe.data.split} not found (from {origin}); set "
-                     "data.split to an existing JSON split")
-
-
-def eval_recipe(checkpoint_recipe: dict | None, pipeline: str | None, cross: str | None,
+def eval_recipe(checkpoint_recipe: dict | None, protocol: str | None, cross: str | None,
                 overrides: Sequence[str] = ()) -> tuple[Recipe, str | None]:
     """(evaluation recipe, cross-domain source recipe name or None)."""
     source = None
     if cross:
         source, target = parse_cross(cross)
         recipe = load_recipe(target)
-    elif pipeline:
-        recipe = load_recipe(pipeline)
+    elif protocol:
+        recipe = load_recipe(protocol)
     elif checkpoint_recipe is not None:
         recipe = recipe_from_dict(checkpoint_recipe, "checkpoint")
     else:
-        raise UsageError("scoring --embeddings needs a protocol: give --pipeline "
-                         "(casia-b, ccpg, sustech1k or a YAML path)")
+        raise UsageError("scoring --embeddings needs a protocol: give --protocol (or "
+                         "--pipeline) casia-b, ccpg, sustech1k or a YAML path")
     for item in overrides:
         apply_override(recipe, item)
     return recipe, source
 
 
-def evaluate_file(embeddings_path: str | Path, pipeline: str | None,
+def evaluate_file(embeddings_path: str | Path, protocol: str | None,
                   overrides: Sequence[str] = ()) -> Evaluation:
     """Scores precomputed embeddings (keys embeddings, labels, types, views): no network."""
-    recipe, _ = eval_recipe(None, pipeline, None, overrides)
+    recipe, _ = eval_recipe(None, protocol, None, overrides)
     arrays = load_embeddings(embeddings_path)
     return Evaluation(result=evaluate_embeddings(*arrays, recipe.eval), recipe=recipe,
                       embeddings=arrays)
 
 
 def evaluate_checkpoint(checkpoint: str | Path, data: Sequence[str | Path], *,
-                        pipeline: str | None = None, cross: str | None = None,
+                        protocol: str | None = None, cross: str | None = None,
                         overrides: Sequence[str] = (), device: str = "auto",
                         batch_size: int | None = None, num_workers: int | None = None,
                         progress: bool = False) -> Evaluation:
     """Embeds the test sequences found in ``data`` with a trained model and scores them."""
     from heatgait.data.shardset import ShardSet
+    from heatgait.models.factory import build_model
     from heatgait.training.checkpoint import load_checkpoint
-    from heatgait.training.run import build_model
 
-    expected_variant = None
-    if pipeline and not cross:
-        expected_variant = load_recipe(pipeline).model.name
+    # a recipe given for the protocol also names the experiment: its variant must match
+    expected_variant = load_recipe(protocol).model.name if protocol and not cross else None
     state = load_checkpoint(checkpoint, variant=expected_variant)
     trained = recipe_from_dict(state["recipe"], f"checkpoint {state['path']}")
-    recipe, source = eval_recipe(state["recipe"], pipeline, cross, overrides)
+    recipe, source = eval_recipe(state["recipe"], protocol, cross, overrides)
     code = str(state.get("code") or trained.data.code)
     if source is not None:
         check_source(code, source, state["path"])
     shards = ShardSet(list(data))
-    indices = select_test_sequences(shards, split_path(recipe))
+    indices = select_test_sequences(shards, recipe.split_file)
     model = build_model(trained.model, len(state["label_map"]))
     model.load_state_dict(state["model"])
     max_frames = trained.data.max_test_frames or None

@@ -1,26 +1,27 @@
-"""Named model variants and the one function that builds them.
+"""Building the recipe's network: the one place where model settings meet their defaults.
 
-A variant is a name plus keyword arguments for GaitHeat; ``create_model`` merges overrides on
-top (a typo in an override is a TypeError from GaitHeat's signature, surfaced as a UsageError).
+``model_settings`` fills a recipe's ``model`` section, in this order of precedence: what the
+recipe sets, then the variant's own defaults (heatgait.models.variants), then GaitHeat's
+signature (the paper's network). A setting that contradicts what defines the variant is refused
+when the recipe loads (ModelConfig). Training saves the filled section, so the recipe in a run
+folder and in every checkpoint says exactly which network was built.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 from typing import Any
 
 from torch import nn
 
+from heatgait.config import ModelConfig
 from heatgait.errors import UsageError
 from heatgait.models.gaitheat import GaitHeat
+from heatgait.models.partitions import resolve_partitions
+from heatgait.models.variants import VARIANTS
 
-VARIANTS: dict[str, dict[str, Any]] = {
-    # the paper's network: PGHA + global/local/fusion branches
-    "gaitheat": {},
-    # Table 5's ablation: the same network without pose-guided heatmap alignment
-    "gaitheat-nopgha": {"align": False},
-    # a narrow network for smoke tests and CPU runs
-    "gaitheat-tiny": {"channels": (16, 32, 64, 128), "embed_dim": 64},
-}
+_SETTINGS = [f.name for f in dataclasses.fields(ModelConfig) if f.name != "name"]
 
 
 def list_models() -> list[str]:
@@ -28,14 +29,41 @@ def list_models() -> list[str]:
     return sorted(VARIANTS)
 
 
-def create_model(name: str, num_classes: int, **overrides: Any) -> nn.Module:
-    """Build variant ``name`` for ``num_classes`` training identities, with keyword overrides."""
+def _gaitheat_defaults() -> dict[str, Any]:
+    params = inspect.signature(GaitHeat).parameters
+    return {name: params[name].default for name in _SETTINGS}
+
+
+def model_settings(config: ModelConfig) -> ModelConfig:
+    """The section with every setting filled: given > variant default > GaitHeat default."""
+    if config.name not in VARIANTS:
+        raise UsageError(f"unknown model {config.name!r}; use one of: {', '.join(list_models())}")
+    variant = VARIANTS[config.name]
+    filled = {**_gaitheat_defaults(), **variant.defaults, **variant.fixed}
+    for name in _SETTINGS:
+        value = getattr(config, name)
+        if value is not None:
+            filled[name] = value
+    filled["channels"] = [int(c) for c in filled["channels"]]
+    filled["partitions"] = resolve_partitions(filled["partitions"])
+    return ModelConfig(name=config.name, **{name: filled[name] for name in _SETTINGS})
+
+
+def build_model(config: ModelConfig, num_classes: int) -> nn.Module:
+    """The recipe's network for ``num_classes`` training identities."""
+    settings = model_settings(config)
+    kwargs = {name: getattr(settings, name) for name in _SETTINGS}
+    kwargs["channels"] = tuple(kwargs["channels"])
+    return GaitHeat(num_classes, **kwargs)
+
+
+def create_model(name: str, num_classes: int, **settings: Any) -> nn.Module:
+    """Build variant ``name`` with keyword settings (those of the recipe's ``model`` section)."""
+    unknown = sorted(set(settings) - set(_SETTINGS))
+    if unknown:
+        raise UsageError(f"model {name!r}: bad override {unknown[0]!r}; the settings are "
+                         f"{', '.join(_SETTINGS)}")
     if name not in VARIANTS:
         raise UsageError(f"unknown model {name!r}; use one of: {', '.join(list_models())}")
-    kwargs = {**VARIANTS[name], **overrides}
-    try:
-        return GaitHeat(num_classes, **kwargs)
-    except TypeError as err:
-        raise UsageError(
-            f"model {name!r}: bad override ({err}); check the model arguments"
-        ) from err
+    values = {k: list(v) if isinstance(v, tuple) else v for k, v in settings.items()}
+    return build_model(ModelConfig(name=name, **values), num_classes)

@@ -1,7 +1,7 @@
 """GaitHeat (paper section 3.2, Fig. 3): heatmap sequences -> part-based gait embeddings.
 
 Data path for a batch [n, t, 17, H, W] (optional lengths [n]):
-1. PGHA aligns every frame (flattened to n*t; see heatgait.align).
+1. PGHA aligns every frame (flattened to n*t; see heatgait.models.align).
 2. Integration (eq. 5): global input = max over the 17 joint channels, local input k = max over
    the joints of group k; the 1 + K single-channel images are stacked on the batch axis so one
    ResNet9 (F_share, eq. 6) sees all (1 + K) * n * t images in one pass.
@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from heatgait.align import align_heatmaps
+from heatgait.models.align import align_heatmaps
 from heatgait.models.backbone import BasicBlock, ResNet9
 from heatgait.models.heads import GaitHead
 from heatgait.models.partitions import resolve_partitions

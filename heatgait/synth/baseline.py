@@ -2,24 +2,21 @@
 
 Each sequence becomes one image (max over the 17 channels, mean over time: a "gait energy
 image" of heatmaps), flattened and L2-normalised; probes are matched to the gallery by
-Euclidean distance and scored with the CASIA-B cross-view protocol (gallery nm-01..04, probes
-NM/BG/CL, each (probe view, gallery view) cell with identical views excluded, cells rounded to
-2 decimals, averaged over gallery views then probe views). A good synthetic set puts this
-clearly above chance and clearly below 100%, CL lowest. The real evaluator lives in
-``heatgait.evaluation``; this is deliberately small.
+Euclidean distance and scored by the real evaluator (heatgait.evaluation) with the CASIA-B
+cross-view protocol of the shipped recipe. A good synthetic set puts this clearly above chance
+and clearly below 100%, CL lowest.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from heatgait.config import EvalConfig
 from heatgait.data import ShardSet, Split, load_split
-
-GALLERY = ("nm-01", "nm-02", "nm-03", "nm-04")
-PROBES = {"NM": ("nm-05", "nm-06"), "BG": ("bg-01", "bg-02"), "CL": ("cl-01", "cl-02")}
 
 
 def energy_feature(heatmaps: np.ndarray) -> np.ndarray:
@@ -28,42 +25,42 @@ def energy_feature(heatmaps: np.ndarray) -> np.ndarray:
     return image / max(float(np.linalg.norm(image)), 1e-12)
 
 
+def _casia_protocol() -> EvalConfig:
+    from heatgait.config import load_recipe
+
+    return load_recipe("casia-b").eval
+
+
 def cross_view_rank1(features: np.ndarray, subjects: Sequence[str], types: Sequence[str],
-                     views: Sequence[str], gallery: Sequence[str] = GALLERY,
-                     probes: Mapping[str, Sequence[str]] = PROBES) -> dict[str, dict[str, float]]:
+                     views: Sequence[str], gallery: Sequence[str] | None = None,
+                     probes: Mapping[str, Sequence[str]] | None = None
+                     ) -> dict[str, dict[str, float]]:
     """Rank-1 (%) per probe set and probe view; key "mean" holds the mean over probe views.
 
-    features [n, d]; subjects, types, views: labels of the n rows.
+    features [n, d]; subjects, types, views: labels of the n rows. Scored by the evaluator
+    (heatgait.evaluation) with the CASIA-B protocol of the shipped recipe, whose gallery and
+    probe types ``gallery`` / ``probes`` may replace.
     """
-    subjects, types, views = np.asarray(subjects), np.asarray(types), np.asarray(views)
-    is_gallery = np.isin(types, list(gallery))
-    result: dict[str, dict[str, float]] = {}
-    for name, probe_types in probes.items():
-        is_probe = np.isin(types, list(probe_types))
-        per_view: dict[str, float] = {}
-        for pv in sorted(set(views[is_probe])):
-            p = np.flatnonzero(is_probe & (views == pv))
-            cells = []
-            for gv in sorted(set(views[is_gallery])):
-                g = np.flatnonzero(is_gallery & (views == gv))
-                if gv == pv or len(g) == 0:
-                    continue
-                d2 = (np.square(features[p]).sum(1)[:, None] + np.square(features[g]).sum(1)[None]
-                      - 2.0 * features[p] @ features[g].T)  # [probes, gallery]
-                hit = subjects[g][d2.argmin(axis=1)] == subjects[p]
-                cells.append(round(100.0 * float(hit.mean()), 2))
-            if cells:
-                per_view[str(pv)] = float(np.mean(cells))
+    from heatgait.evaluation.protocols import evaluate_embeddings
+
+    protocol = dataclasses.replace(
+        _casia_protocol(),
+        **({"gallery": list(gallery)} if gallery is not None else {}),
+        **({"probes": {k: list(v) for k, v in probes.items()}} if probes is not None else {}))
+    result = evaluate_embeddings(features, subjects, types, views, protocol)
+    scores: dict[str, dict[str, float]] = {}
+    for name, probe_set in result.probe_sets.items():
+        per_view = {view: float(value) for view, value in
+                    zip(probe_set.views, probe_set.per_view[:, 0].tolist()) if not np.isnan(value)}
         if per_view:
-            per_view["mean"] = float(np.mean(list(per_view.values())))
-            result[name] = per_view
-    return result
+            scores[name] = {**per_view, "mean": probe_set.metrics["rank1"]}
+    return scores
 
 
 def nearest_neighbour_rank1(shards: str | Path | Sequence[str | Path] | ShardSet,
                             split: str | Path | Split, *, subset: str = "test",
-                            gallery: Sequence[str] = GALLERY,
-                            probes: Mapping[str, Sequence[str]] = PROBES
+                            gallery: Sequence[str] | None = None,
+                            probes: Mapping[str, Sequence[str]] | None = None
                             ) -> dict[str, dict[str, float]]:
     """Score the baseline on the ``subset`` ("test" or "train") subjects of shard files."""
     data = shards if isinstance(shards, ShardSet) else ShardSet(shards)

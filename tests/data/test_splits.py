@@ -31,3 +31,27 @@ def test_bad_split_files(tmp_path: Path, content: str, message: str) -> None:
         load_split(path)
     with pytest.raises(ConfigError, match="not found"):
         load_split(tmp_path / "missing.json")
+
+
+def test_one_rule_for_train_and_eval_never_the_current_folder(tmp_path: Path,
+                                                              monkeypatch) -> None:
+    from heatgait.config import load_recipe, recipe_from_dict, recipe_to_dict
+    from heatgait.data.splits import builtin_splits_dir, resolve_split
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "casia-b.json").write_text('{"TRAIN_SET": ["stray"], "TEST_SET": ["x"]}')
+    builtin = load_recipe("casia-b")
+    assert builtin.split_file == builtin_splits_dir() / "casia-b.json"  # not the stray file
+    assert builtin.data.split == "casia-b.json"  # built-in splits keep their name
+    # a custom recipe with its split beside it: found, and pinned for the saved copy
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    save_split(Split(train=["a"], test=["b"]), folder / "my-split.json")
+    (folder / "mine.yaml").write_text("base: casia-b\ndata:\n  split: my-split.json\n")
+    monkeypatch.chdir(tmp_path.parent)
+    custom = load_recipe(str(folder / "mine.yaml"))
+    assert custom.split_file == (folder / "my-split.json").resolve()
+    saved = recipe_from_dict(recipe_to_dict(custom))  # as a checkpoint holds it: no source
+    assert load_split(saved.split_file).train == ["a"]
+    with pytest.raises(ConfigError, match="not found"):
+        resolve_split("nowhere.json", str(folder / "mine.yaml"))

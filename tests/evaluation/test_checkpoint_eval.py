@@ -16,8 +16,8 @@ from heatgait.data.shardset import ShardSet
 from heatgait.errors import HeatgaitError, UsageError
 from heatgait.evaluation.embed import embed_sequences, load_embeddings
 from heatgait.evaluation.run import evaluate_checkpoint
+from heatgait.models.factory import build_model
 from heatgait.training.checkpoint import make_checkpoint, save_run_checkpoint
-from heatgait.training.run import build_model
 
 TYPES = ["nm-01", "nm-05", "bg-01", "cl-01"]  # one gallery and one of each probe set
 
@@ -75,7 +75,7 @@ def test_cli_embeds_test_subjects_and_saved_embeddings_rescore_identically(setup
 def test_wrong_variant_and_wrong_cross_source_are_named(setup, tmp_path):
     root, _ = setup
     with pytest.raises(HeatgaitError, match="'gaitheat-tiny'.*'gaitheat'"):
-        evaluate_checkpoint(root / "run", [root / "shards"], pipeline="casia-b", device="cpu")
+        evaluate_checkpoint(root / "run", [root / "shards"], protocol="casia-b", device="cpu")
     with pytest.raises(UsageError, match="trained on CA.*source CC"):
         evaluate_checkpoint(root / "run", [root / "shards"], cross="CC->CA", device="cpu")
     with pytest.raises(UsageError, match="no subject of the test split"):

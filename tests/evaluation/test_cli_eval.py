@@ -96,3 +96,41 @@ def test_help_tells_to_quote_the_arrow():
     result = runner.invoke(app, ["eval", "--help"], terminal_width=200)
     assert result.exit_code == 0
     assert "quote" in result.output and "CA:CC" in result.output
+
+
+def test_protocol_names_the_recipe_and_pipeline_stays_an_alias(tmp_path):
+    path, _ = casia_like(tmp_path)
+    for flag in ("--protocol", "--pipeline", "-p"):
+        out = tmp_path / f"{flag.strip('-')}.json"
+        result = runner.invoke(app, ["eval", "--embeddings", str(path), flag, "casia-b",
+                                     "--json", str(out), "--quiet"])
+        assert result.exit_code == 0, result.output
+        assert json.loads(out.read_text())["details"]["recipe"] == "casia-b"
+
+
+def test_unquoted_arrow_is_named_and_nothing_is_written(tmp_path, capsys):
+    assert main(["eval", "runs/x", "--data", "shards", "--cross", "CA-"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "--cross 'CA->TARGET'" in captured.err and "redirection" in captured.err
+    assert len(captured.err.strip().splitlines()) == 1
+
+
+def test_unquoted_arrow_typed_in_bash_says_so_and_leaves_cc_empty(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    exe = os.path.join(os.path.dirname(sys.executable), "heatgait")
+    done = subprocess.run(["bash", "-c", f"'{exe}' eval runs/x --data shards --cross CA->CC"],
+                          cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    assert "'CA->CC'" in done.stderr and "'CC'" in done.stderr
+    assert (tmp_path / "CC").read_text() == ""  # bash made it; heatgait wrote nothing into it
+    assert unquoted_arrow_free("CA->CC")
+
+
+def unquoted_arrow_free(text: str) -> bool:
+    from heatgait.evaluation.cross import unquoted_arrow
+
+    return unquoted_arrow(text) is None and unquoted_arrow("CA:CC", "CC") is None

@@ -44,7 +44,8 @@ def test_casia_b_protocol_equals_reference_with_rounding():
     types = ["nm-01", "nm-02", "nm-03", "nm-04", "nm-05", "nm-06", "bg-01", "bg-02", "cl-01"]
     data = drop(rng, synthetic(rng, [f"{i:03d}" for i in range(7)], types,
                                ["000", "018", "036", "054"], noise=1.3), 0.1)
-    config = EvalConfig(probes={"NM": ["nm-05", "nm-06"], "BG": ["bg-01", "bg-02"],
+    config = EvalConfig(gallery=["nm-01", "nm-02", "nm-03", "nm-04"],
+                        probes={"NM": ["nm-05", "nm-06"], "BG": ["bg-01", "bg-02"],
                                 "CL": ["cl-01"]})
     result = evaluate_embeddings(*data, config)
     values = []
@@ -145,6 +146,7 @@ def test_bad_inputs_are_named():
         evaluate_embeddings(emb, labels[:3], ["nm-01"] * 4, views, EvalConfig())
     with pytest.raises(UsageError, match="probe set BG: no sequences"):
         evaluate_embeddings(emb, labels, ["nm-01", "nm-05", "nm-01", "nm-05"], views,
-                            EvalConfig(probes={"NM": ["nm-05"], "BG": ["bg-01"]}))
+                            EvalConfig(gallery=["nm-01"],
+                                       probes={"NM": ["nm-05"], "BG": ["bg-01"]}))
     with pytest.raises(UsageError, match="eval.mode"):
         evaluate_embeddings(emb, labels, ["nm-01"] * 4, views, EvalConfig(mode="cross"))

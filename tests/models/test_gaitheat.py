@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from heatgait.errors import UsageError
-from heatgait.losses import GaitHeatLoss
 from heatgait.models import create_model, list_models
+from heatgait.models.losses import GaitHeatLoss
 
 
 def heatmaps(n: int, t: int, seed: int = 0) -> torch.Tensor:

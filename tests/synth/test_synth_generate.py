@@ -82,14 +82,14 @@ def test_baseline_above_chance_below_perfect(synth_set: tuple[Path, object]) -> 
 
 
 def test_cross_view_scoring_by_hand() -> None:
-    # Two subjects, two views. Same-view gallery items would be matched wrongly, but the
-    # protocol excludes identical views; across views subject A matches, subject B does not.
+    # Two subjects, two views; the protocol excludes identical views. Across views subject A
+    # matches, subject B does not (no ties: the evaluator counts a tie as a hit).
     e = np.eye(4)
-    features = np.array([e[0], e[1], e[0], e[2], e[1], e[3]])
+    features = np.array([e[0], e[1], e[0], e[2], e[1] + 0.5 * e[0], e[3] + 0.5 * e[0]])
     subjects = ["A", "B", "A", "B", "B", "A"]
     types = ["nm-01", "nm-01", "nm-01", "nm-01", "nm-05", "nm-05"]
     views = ["000", "000", "090", "090", "000", "090"]
     scores = cross_view_rank1(features, subjects, types, views, probes={"NM": ["nm-05"]})
-    # Probe B@000 (e1) vs gallery @090 {A: e0, B: e2}: tie -> first (A): miss, 0%.
-    # Probe A@090 (e3) vs gallery @000 {A: e0, B: e1}: tie -> first (A): hit, 100%.
+    # Probe B@000 vs gallery @090 {A: e0, B: e2}: A is nearer (1.12 < 1.5): miss, 0%.
+    # Probe A@090 vs gallery @000 {A: e0, B: e1}: A is nearer (1.12 < 1.5): hit, 100%.
     assert scores == {"NM": {"000": 0.0, "090": 100.0, "mean": 50.0}}

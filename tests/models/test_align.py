@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from heatgait.align import align_heatmaps, align_heatmaps_reference, spine, target_point
+from heatgait.models.align import align_heatmaps, spine, target_point
+from tests.models.reference_align import align_heatmaps_reference
 
 H, W = 64, 48
 # upright COCO-17 skeleton with the neck (shoulder mean) at the target (24, 16)

@@ -85,3 +85,30 @@ def test_saved_recipe_round_trips(tmp_path):
 def test_float_accepts_exponent_without_dot():
     recipe = load_recipe("casia-b", ["train.lr=1e30"])
     assert recipe.train.lr == 1e30
+
+
+def test_base_recipes_inherit_key_by_key_and_save_resolved(tmp_path):
+    variant = tmp_path / "casia-b-short.yaml"
+    variant.write_text("base: casia-b\ntrain:\n  iterations: 10\nmodel:\n  name: gaitheat-nopgha\n")
+    recipe = load_recipe(str(variant))
+    assert recipe.name == "casia-b-short" and recipe.train.iterations == 10
+    assert recipe.train.milestones == [20000, 40000, 50000]  # inherited, key by key
+    assert recipe.eval.probes["CL"] == ["cl-01", "cl-02"] and recipe.model.gamma == 5.0
+    saved = yaml.safe_load(save_recipe(recipe, tmp_path / "out.yaml").read_text())
+    assert "base" not in saved and saved["model"]["name"] == "gaitheat-nopgha"
+    chained = tmp_path / "chained.yaml"
+    chained.write_text("base: casia-b-short.yaml\ntrain:\n  lr: 0.01\n")
+    assert load_recipe(str(chained)).train.iterations == 10
+
+
+def test_base_cycles_are_refused(tmp_path):
+    (tmp_path / "a.yaml").write_text("base: b.yaml\n")
+    (tmp_path / "b.yaml").write_text("base: a.yaml\n")
+    with pytest.raises(ConfigError, match="cycle"):
+        load_recipe(str(tmp_path / "a.yaml"))
+
+
+def test_a_bare_name_is_never_read_from_the_current_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "casia-b").mkdir()
+    assert load_recipe("casia-b").data.code == "CA"

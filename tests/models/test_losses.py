@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from heatgait.losses import GaitHeatLoss, batch_all_triplet, cross_entropy
+from heatgait.models.losses import GaitHeatLoss, batch_all_triplet, cross_entropy
 
 
 def test_triplet_is_zero_when_classes_are_far_apart() -> None:

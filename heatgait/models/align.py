@@ -35,8 +35,8 @@ eq.-3 translation reduces to exactly this), i.e. source = R^T (target_px - targe
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -70,6 +70,43 @@ def spine_angle(neck: torch.Tensor, hip: torch.Tensor) -> torch.Tensor:
     return torch.atan2(neck[:, 0] - hip[:, 0], hip[:, 1] - neck[:, 1])
 
 
+@dataclass
+class AlignmentPlan:
+    """What PGHA does to each frame of a batch (before any pixel moves)."""
+
+    neck: torch.Tensor  # [N, 2] neck (x, y) in pixels
+    theta: torch.Tensor  # [N] estimated lean in radians
+    rotated: torch.Tensor  # [N] bool: rotated upright (and moved)
+    moved: torch.Tensor  # [N] bool: warped at all (rotated, or only translated)
+
+
+def plan_alignment(
+    x: torch.Tensor,
+    gamma: float,
+    p_below: float = 0.0,
+    training: bool = False,
+    generator: torch.Generator | None = None,
+    *,
+    translate_below: bool = True,
+    max_angle: float = 60.0,
+    eps: float = 1e-6,
+) -> AlignmentPlan:
+    """Which frames of [N, V, H, W] PGHA rotates, translates or leaves, and by what."""
+    if x.dim() != 4 or x.shape[1] <= max(HIPS):
+        raise ValueError(f"align_heatmaps expects [N, 17, H, W] heatmaps, got {tuple(x.shape)}")
+    n = x.shape[0]
+    neck, hip, valid = spine(x, eps)  # [N, 2], [N, 2], [N]
+    theta = spine_angle(neck, hip)  # [N]
+    valid = valid & (theta.abs() <= math.radians(max_angle))
+    rotate = theta.abs() > math.radians(gamma)
+    if training and p_below > 0:
+        device = generator.device if generator is not None else x.device
+        draw = torch.rand(n, generator=generator, device=device).to(x.device)
+        rotate = rotate | (draw < p_below)
+    moved = valid & (rotate | translate_below)
+    return AlignmentPlan(neck=neck, theta=theta, rotated=valid & rotate, moved=moved)
+
+
 def align_heatmaps(
     x: torch.Tensor,
     gamma: float,
@@ -85,24 +122,15 @@ def align_heatmaps(
 
     gamma is in degrees. Deterministic unless ``training`` and ``p_below > 0``.
     """
-    if x.dim() != 4 or x.shape[1] <= max(HIPS):
-        raise ValueError(f"align_heatmaps expects [N, 17, H, W] heatmaps, got {tuple(x.shape)}")
-    n, _, h, w = x.shape
-    if n == 0:
+    if x.dim() == 4 and x.shape[0] == 0:
         return x
-    neck, hip, valid = spine(x, eps)  # [N, 2], [N, 2], [N]
-    theta = spine_angle(neck, hip)  # [N]
-    valid = valid & (theta.abs() <= math.radians(max_angle))
-    rotate = theta.abs() > math.radians(gamma)
-    if training and p_below > 0:
-        device = generator.device if generator is not None else x.device
-        draw = torch.rand(n, generator=generator, device=device).to(x.device)
-        rotate = rotate | (draw < p_below)
-    angle = torch.where(rotate, theta, torch.zeros_like(theta))
-    move = valid & (rotate | translate_below)
-    if x.device.type == "cpu" and not bool(move.any()):  # skip the warp; no sync on GPUs
+    plan = plan_alignment(x, gamma, p_below, training, generator,
+                          translate_below=translate_below, max_angle=max_angle, eps=eps)
+    if x.device.type == "cpu" and not bool(plan.moved.any()):  # skip the warp; no GPU sync
         return x
-
+    _, _, h, w = x.shape
+    angle = torch.where(plan.rotated, plan.theta, torch.zeros_like(plan.theta))
+    neck = plan.neck
     cos, sin = torch.cos(angle), torch.sin(angle)  # R(-theta)^T = R(theta)
     tx, ty = target_point(h, w)
     ys = torch.arange(h, device=x.device, dtype=torch.float32) - ty
@@ -115,60 +143,4 @@ def align_heatmaps(
     out = F.grid_sample(
         x.float(), grid, mode="bilinear", padding_mode="zeros", align_corners=False
     ).to(x.dtype)
-    return torch.where(move[:, None, None, None], out, x)
-
-
-def align_heatmaps_reference(
-    x: np.ndarray, gamma: float, *, translate_below: bool = True, max_angle: float = 60.0,
-    eps: float = 1e-6,
-) -> np.ndarray:
-    """Float64 per-frame reference of :func:`align_heatmaps` in eval mode, for tests.
-
-    Written independently of torch: explicit argmax, angle, inverse mapping and bilinear
-    interpolation with zeros outside. x: [N, V, H, W] -> [N, V, H, W] float64.
-    """
-    x = np.asarray(x, dtype=np.float64)
-    out = x.copy()
-    n, v, h, w = x.shape
-    tx, ty = target_point(h, w)
-    for i in range(n):
-        points = []
-        ok = True
-        for ch in SHOULDERS + HIPS:
-            m = x[i, ch]
-            ok = ok and (m.max() - m.min()) >= eps
-            r, c = np.unravel_index(np.argmax(m), m.shape)
-            points.append((float(c), float(r)))
-        if not ok:
-            continue
-        neck = np.mean(points[:2], axis=0)
-        hip = np.mean(points[2:], axis=0)
-        theta = math.atan2(neck[0] - hip[0], hip[1] - neck[1])
-        if abs(theta) > math.radians(max_angle):
-            continue
-        if abs(theta) <= math.radians(gamma):
-            if not translate_below:
-                continue
-            theta = 0.0
-        rot = np.array([[math.cos(theta), -math.sin(theta)], [math.sin(theta), math.cos(theta)]])
-        frame = np.zeros((v, h, w))
-        for r in range(h):
-            for c in range(w):
-                sx, sy = rot @ np.array([c - tx, r - ty]) + neck
-                frame[:, r, c] = _bilinear(x[i], sx, sy)
-        out[i] = frame
-    return out
-
-
-def _bilinear(img: np.ndarray, sx: float, sy: float) -> np.ndarray:
-    """Sample [V, H, W] at pixel (sx, sy) bilinearly, treating pixels outside as zero."""
-    _, h, w = img.shape
-    x0, y0 = math.floor(sx), math.floor(sy)
-    fx, fy = sx - x0, sy - y0
-    value = np.zeros(img.shape[0])
-    for dy, wy in ((0, 1 - fy), (1, fy)):
-        for dx, wx in ((0, 1 - fx), (1, fx)):
-            yy, xx = y0 + dy, x0 + dx
-            if 0 <= yy < h and 0 <= xx < w:
-                value += wy * wx * img[:, yy, xx]
-    return value
+    return torch.where(plan.moved[:, None, None, None], out, x)

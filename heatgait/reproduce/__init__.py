@@ -1,0 +1,2 @@
+"""Reproducing the paper: which commands each table needs (``plan``), the published numbers
+(``published/``) and the report that sets results beside them."""
