@@ -34,6 +34,7 @@ COMMANDS: list[tuple[str, str, str, str]] = [
     ("show", "show", "show", "Stage 1"),
     ("train", "train", "train", "Stage 2"),
     ("eval", "eval", "evaluate", "Stage 2"),
+    ("report", "report", "report", "Stage 2"),
     ("synth", "synth", "synth", "Data and tools"),
     ("demo", "demo", "demo", "Data and tools"),
     ("env", "env", "env", "Data and tools"),
