@@ -28,8 +28,9 @@ How that maps onto GaitHeat's input [T, 17, 64, 48], and why:
   merge itself: its global branch takes the max over all 17 channels, which is SkeletonGait's
   joint map, and its local branches take the max over joint groups, which needs joints apart.
 - Width 48 is the middle 48 of SkeletonGait's 64 columns (same scale, hip column at the centre
-  23.5). The columns dropped lie more than 0.375 h (~48 canvas px) from the hip; a walker's
-  hands and feet, about 20 px from the hip at an 85-px height, stay inside with their tails.
+  23.5). The columns dropped lie more than 0.375 h (~48 canvas px) from the hip; at an 85-px
+  height a walker's joints stay within about 28 canvas px of it (99 % of heatgait's synthetic
+  walkers' joints), so only the outer tails of the widest strides are cut.
 - SkeletonGait's second channel, limbs drawn as segments with the smaller of their two end
   scores, is not made: a limb belongs to a joint pair and has no per-joint channel in GaitHeat,
   and drawing limbs into joint channels would put back the body shape between joints that
