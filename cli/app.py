@@ -35,6 +35,7 @@ COMMANDS: list[tuple[str, str, str, str]] = [
     ("eval", "eval", "evaluate", "Stage 2"),
     ("recipes", "recipes", "recipes", "Stage 2"),
     ("reproduce", "reproduce", "reproduce", "Stage 2"),
+    ("report", "report", "report", "Stage 2"),
     ("synth", "synth", "synth", "Data and tools"),
     ("demo", "demo", "demo", "Data and tools"),
     ("env", "env", "env", "Data and tools"),
