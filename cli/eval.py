@@ -96,8 +96,8 @@ def evaluate(
                                          progress=show_progress(quiet))
     title = f"{evaluation.source_code}->{evaluation.recipe.data.code}: " if cross else ""
     typer.echo(title + format_table(evaluation.result))
-    provenance = {"recipe": evaluation.recipe.name, "checkpoint": evaluation.checkpoint,
-                  "embeddings": str(embeddings or ""), "cross": cross or ""}
+    provenance = {**evaluation.provenance(), "embeddings": str(embeddings or ""),
+                  "cross": cross or ""}
     if json_out is not None:
         say(f"results: {write_json(evaluation.result, json_out, provenance)}", quiet)
         png = png or json_out.with_suffix(".png")

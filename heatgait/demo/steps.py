@@ -79,7 +79,7 @@ def evaluate_model(plan: DemoPlan, run_dir: Path, data: Path, say: Report) -> st
     evaluation = evaluate_checkpoint(run_dir, [data], protocol=str(data / "recipe.yaml"),
                                      device=plan.device, progress=plan.progress)
     json_path = plan.out_dir / "results.json"
-    write_json(evaluation.result, json_path, {"checkpoint": str(run_dir)})
+    write_json(evaluation.result, json_path, evaluation.provenance())
     png = save_heat_table(evaluation.result, plan.out_dir / "rank1-per-view.png")
     plan.results["results (JSON)"] = json_path
     plan.results["per-view rank-1"] = png

@@ -32,6 +32,17 @@ class Evaluation:
     embeddings: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # emb, labels, types, views
     checkpoint: str = ""
     source_code: str = ""  # data set the model was trained on (cross-domain: the source)
+    trained: Recipe | None = None  # the checkpoint's own recipe (None for saved embeddings)
+
+    def provenance(self) -> dict[str, object]:
+        """What produced the numbers, for the results JSON (``heatgait report`` reads it)."""
+        out: dict[str, object] = {"recipe": self.recipe.name, "checkpoint": self.checkpoint}
+        if self.trained is not None:
+            out.update(model_recipe=self.trained.name, source=self.source_code,
+                       model=self.trained.model.name, pose=self.trained.extract.pose,
+                       heatmaps=self.trained.data.heatmaps,
+                       pgha=self.trained.model.align is not False)
+        return out
 
 
 def eval_recipe(checkpoint_recipe: dict | None, protocol: str | None, cross: str | None,
@@ -91,4 +102,5 @@ def evaluate_checkpoint(checkpoint: str | Path, data: Sequence[str | Path], *,
         num_workers=recipe.data.num_workers if num_workers is None else num_workers,
         normalize=trained.data.normalize, max_frames=max_frames, progress=progress)
     return Evaluation(result=evaluate_embeddings(*arrays, recipe.eval), recipe=recipe,
-                      embeddings=arrays, checkpoint=state["path"], source_code=code)
+                      embeddings=arrays, checkpoint=state["path"], source_code=code,
+                      trained=trained)

@@ -78,3 +78,10 @@ def test_reproduce_table_5_end_to_end_at_toy_size(tmp_path, capsys):
     assert main(args) == 0  # a rerun finds everything done
     again = capsys.readouterr().out
     assert again.count("done (") == 2 + 4 + 8
+    png = tmp_path / "table5.png"
+    assert main(["report", *map(str, results), "--table", "5", "--png", str(png)]) == 0
+    report = capsys.readouterr().out
+    assert "Table 5" in report and "PGHA" in report
+    for published in ("89.61", "44.32", "14.59", "21.59"):  # the paper's cells beside ours
+        assert published in report
+    assert png.read_bytes()[:4] == b"\x89PNG"
