@@ -7,6 +7,7 @@ inside the command body only, so ``heatgait --help`` answers at once.
 from __future__ import annotations
 
 import importlib
+import inspect
 import sys
 
 import typer
@@ -42,10 +43,18 @@ COMMANDS: list[tuple[str, str, str, str]] = [
 ]
 
 
+def reflow(doc: str) -> str:
+    """A docstring as help text: each prose paragraph on one line, so the help formatter wraps
+    it to the terminal; indented blocks (examples) keep their lines."""
+    paragraphs = inspect.cleandoc(doc).split("\n\n")
+    return "\n\n".join(p if p.startswith(" ") else " ".join(p.split()) for p in paragraphs)
+
+
 def _register() -> None:
     for name, module_name, function_name, panel in COMMANDS:
         module = importlib.import_module(f"heatgait.cli.{module_name}")
-        app.command(name, rich_help_panel=panel)(getattr(module, function_name))
+        function = getattr(module, function_name)
+        app.command(name, rich_help_panel=panel, help=reflow(function.__doc__ or ""))(function)
 
 
 def _version(value: bool) -> None:

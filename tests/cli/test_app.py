@@ -65,3 +65,26 @@ def test_console_script_runs_from_any_directory(tmp_path):
     out = subprocess.run([exe, "--version"], capture_output=True, text=True, cwd=tmp_path,
                          check=False)
     assert out.returncode == 0 and out.stdout.startswith("heatgait ")
+
+
+def test_help_text_flows_as_paragraphs():
+    wide = runner.invoke(app, ["synth", "--help"], terminal_width=200, env={"COLUMNS": "200"})
+    assert wide.exit_code == 0
+    assert "the conditions nm (normal), bg (a bag) and cl (a coat) change" in wide.output
+    assert "  heatgait synth data/synth --subjects 40 --seed 1" in wide.output  # examples kept
+
+
+def test_verbose_is_accepted_anywhere_and_third_party_noise_is_hidden():
+    from heatgait.cli.output import take_verbose_flag
+
+    assert take_verbose_flag(["eval", "run", "--verbose"]) == (["eval", "run"], True)
+    assert take_verbose_flag(["train", "--", "--verbose"]) == (["train", "--", "--verbose"],
+                                                               False)
+    noisy = "from mmpose.apis import init_model; from mmdet.apis import init_detector"
+    loud = subprocess.run([sys.executable, "-c", noisy], capture_output=True, text=True,
+                          check=True)
+    assert "pkg_resources is deprecated" in loud.stderr  # what a newcomer would otherwise see
+    code = f"from heatgait.cli.output import quiet_third_party; quiet_third_party(); {noisy}"
+    quiet = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True)
+    assert quiet.stderr == "", quiet.stderr
