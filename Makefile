@@ -10,27 +10,27 @@ PYTEST_ARGS ?=
 .PHONY: install models data demo test lint bench clean
 
 install:
-	bash scripts/install.sh $(VENV)
+	bash scripts/install.sh "$(VENV)"
 
 # Offline BlazePose model files, taken from the mediapipe wheel on PyPI and sha256-checked.
 models: install
-	$(PYTHON) -m heatgait.extract.model_cache
+	"$(PYTHON)" -m heatgait.extract.model_cache
 
 # Real footage for the stage-1 tests (Debian's opencv-doc ships vtest.avi).
 data:
 	bash scripts/get_sample_video.sh
 
 demo: install models data
-	$(VENV)/bin/heatgait demo
+	"$(VENV)/bin/heatgait" demo
 
 test: install models data
-	$(PYTHON) -m pytest $(PYTEST_ARGS)
+	"$(PYTHON)" -m pytest $(PYTEST_ARGS)
 
 lint: install
-	$(VENV)/bin/ruff check heatgait cli tests benchmarks
+	"$(VENV)/bin/ruff" check heatgait cli tests benchmarks
 
 bench: install models data
-	$(PYTHON) benchmarks/run_all.py
+	"$(PYTHON)" benchmarks/run_all.py
 
 clean:
 	rm -rf build dist *.egg-info .pytest_cache

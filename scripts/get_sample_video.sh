@@ -15,6 +15,6 @@ else
     exit 1
 fi
 echo "[data] installing opencv-doc for vtest.avi" >&2
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends opencv-doc >/dev/null
+$sudo apt-get -o DPkg::Lock::Timeout=600 update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends opencv-doc >/dev/null
 test -f "$video"

@@ -17,7 +17,7 @@ import numpy as np
 
 from heatgait.config import Recipe, apply_override, load_recipe, recipe_from_dict
 from heatgait.devices import resolve_device
-from heatgait.errors import UsageError
+from heatgait.errors import HeatgaitError, UsageError
 from heatgait.evaluation.cross import check_source, parse_cross
 from heatgait.evaluation.embed import embed_sequences, load_embeddings, select_test_sequences
 from heatgait.evaluation.protocols import Result, evaluate_embeddings
@@ -83,11 +83,15 @@ def evaluate_checkpoint(checkpoint: str | Path, data: Sequence[str | Path], *,
     from heatgait.models.factory import build_model
     from heatgait.training.checkpoint import load_checkpoint
 
-    # a recipe given for the protocol also names the experiment: its variant must match
-    expected_variant = load_recipe(protocol).model.name if protocol and not cross else None
-    state = load_checkpoint(checkpoint, variant=expected_variant)
+    state = load_checkpoint(checkpoint)
     trained = recipe_from_dict(state["recipe"], f"checkpoint {state['path']}")
     recipe, source = eval_recipe(state["recipe"], protocol, cross, overrides)
+    if protocol and not cross and state.get("variant") != recipe.model.name:
+        # a recipe given for the protocol also names the experiment: its variant must match
+        raise HeatgaitError(
+            f"checkpoint {state['path']}: holds model variant {state.get('variant')!r}, but "
+            f"recipe {protocol} names {recipe.model.name!r}; drop --protocol (the checkpoint's "
+            f"own recipe) or add --set model.name={state.get('variant')}")
     code = str(state.get("code") or trained.data.code)
     if source is not None:
         check_source(code, source, state["path"])
