@@ -19,13 +19,17 @@ Run by hand:  python benchmarks/bench_extract.py [--frames 32] [--pose hrnet] [-
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import cv2
 import numpy as np
-from common import report
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout: tests.footage
+
+from benchmarks.common import report
 
 
 class TopBox:
@@ -62,7 +66,7 @@ def main() -> None:
     from heatgait.extract.geometry import crop_people
     from heatgait.extract.inputs import discover
     from heatgait.extract.runner import run_rank
-    from heatgait.extract.sample_video import read_frames, require_vtest
+    from tests.footage import read_frames, require_vtest
 
     torch.manual_seed(0)
     frames = read_frames(require_vtest(), list(range(args.frames)))

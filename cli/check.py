@@ -18,24 +18,15 @@ def check(
 
     Example: heatgait check shards/casia-b
     """
-    from heatgait.data.check import check_shards
-    from heatgait.data.shardset import ShardSet, shard_paths
-    from heatgait.errors import UsageError
+    from heatgait.data.check import check_report
 
-    files = shard_paths(shards) if all(Path(s).exists() for s in shards) else []
-    problems = check_shards(shards, verify_checksums=not fast)
-    if not files and not problems:
-        raise UsageError(f"no shard files in {', '.join(map(str, shards))}; give .h5 files or "
-                         "folders that hold them")
-    for problem in problems:
+    report = check_report(shards, verify_checksums=not fast)
+    for problem in report.problems:
         typer.echo(f"BAD {problem}", err=True)
-    if problems:
-        bad_files = len({p.file for p in problems})
-        typer.echo(f"{bad_files} bad file(s), {len(problems)} fault(s) in {len(files)} file(s)",
-                   err=True)
+    if not report.ok:
+        typer.echo(f"{report.bad_files} bad file(s), {len(report.problems)} fault(s) in "
+                   f"{len(report.files)} file(s)", err=True)
         raise typer.Exit(1)
-    sequences = ShardSet(files, verify=False)
-    frames = sum(info.num_frames for info in sequences.sequences)
-    subjects = len({info.subject for info in sequences.sequences})
-    typer.echo(f"OK {len(files)} file(s): {len(sequences)} sequences, {frames} frames, "
-               f"{subjects} subjects")
+    held = report.summary
+    typer.echo(f"OK {held.files} file(s): {held.sequences} sequences, {held.frames} frames, "
+               f"{held.subjects} subjects")

@@ -23,14 +23,15 @@ def import_reference(
     WARNING: unpickling runs code. Only import pickles you trust.
     """
     from heatgait.data.importer import import_reference as run_import
+    from heatgait.data.schema import STORAGES
     from heatgait.data.shardset import ShardSet
     from heatgait.errors import UsageError
 
     if not root.is_dir():
         raise UsageError(f"{root}: no such folder; give the root of the <id>/<type>/<view> tree")
-    if storage not in ("uint8", "float16"):
-        raise UsageError(f"--storage {storage}: use uint8 or float16")
+    if storage not in STORAGES:
+        raise UsageError(f"--storage {storage}: use {' or '.join(STORAGES)}")
     written = run_import(root, out, dataset=dataset, storage=storage,
                          progress=show_progress(quiet))
-    total = len(ShardSet(out)) if any(out.glob("*.h5")) else 0
+    total = len(ShardSet(out))
     typer.echo(f"imported into {out}: {len(written)} new shard(s), {total} sequences in all")

@@ -30,11 +30,7 @@ def show(
     from heatgait.extract import render
 
     shards = ShardSet(shard)
-    keys = [s.key for s in shards.sequences]
-    if seq not in keys:
-        near = [k for k in keys if k.startswith(seq)] or keys[:5]
-        raise UsageError(f"no sequence {seq!r} in {shard}; try one of: {', '.join(near[:5])}")
-    index = keys.index(seq)
+    index = shards.index_of(seq)
     num = shards.sequences[index].num_frames
     positions = render.pick_frames(num, max_frames)
     heatmaps = shards.read(index, positions)  # [t, 17, 64, 48]

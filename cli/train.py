@@ -58,6 +58,6 @@ def train(
 
 
 def _is_rank0() -> bool:
-    import os
+    from heatgait.launch import launch_env
 
-    return os.environ.get("RANK", "0") == "0"
+    return launch_env().is_main

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import os
-
 from heatgait.errors import UsageError
+from heatgait.launch import launch_env
 
 
 def resolve_device(name: str, local_rank: int | None = None) -> str:
     """``auto`` -> this rank's GPU when CUDA is there, else ``cpu``; ``cuda`` -> this rank's GPU.
 
     ``cuda:N`` is kept as given. Asking for CUDA where there is none is a usage error.
-    ``local_rank`` defaults to torchrun's ``LOCAL_RANK`` (0 without a launcher).
+    ``local_rank`` defaults to torchrun's ``LOCAL_RANK`` (``heatgait.launch``; 0 without one).
     """
     import torch
 
@@ -23,5 +22,5 @@ def resolve_device(name: str, local_rank: int | None = None) -> str:
         raise UsageError(f"--device {name}: no CUDA device is visible here; use --device cpu")
     if name.startswith("cuda:"):
         return name
-    rank = int(os.environ.get("LOCAL_RANK", "0")) if local_rank is None else local_rank
+    rank = launch_env().local_rank if local_rank is None else local_rank
     return f"cuda:{rank % torch.cuda.device_count()}"

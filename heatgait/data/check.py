@@ -5,6 +5,8 @@ each stored frame carries a CRC32 written with it, and ``check_shards`` verifies
 (cheap for uint8: one pass over the compressed file). Also checked: the file opens (truncated
 or corrupt files name the h5py fault), the schema version, the index against the groups,
 shapes, dtypes, frame counts, NaN, and ``.partial`` files left by an interrupted writer.
+``check_report`` adds what ``heatgait check`` prints: the files found and, when all is sound,
+what they hold.
 """
 
 from __future__ import annotations
@@ -22,12 +24,19 @@ from heatgait.data.schema import (
     INDEX_DATASET,
     PARTIAL_SUFFIX,
     SEQUENCES_GROUP,
-    SHARD_SUFFIX,
     SIDE_DATASETS,
     STORAGES,
 )
-from heatgait.data.shardset import _H5_ERRORS, _one_line, open_shard, read_index
-from heatgait.errors import ShardError
+from heatgait.data.shardset import (
+    _H5_ERRORS,
+    ShardSet,
+    ShardSummary,
+    _one_line,
+    find_shards,
+    open_shard,
+    read_index,
+)
+from heatgait.errors import ShardError, UsageError
 
 
 @dataclass(frozen=True)
@@ -41,18 +50,6 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.file} [{self.key}]" if self.key else str(self.file)
         return f"{where}: {self.fault}"
-
-
-def _targets(paths: str | Path | Sequence[str | Path]) -> list[Path]:
-    items = [paths] if isinstance(paths, (str, Path)) else list(paths)
-    found: list[Path] = []
-    for item in map(Path, items):
-        if item.is_dir():
-            found.extend(sorted(item.glob(f"*{SHARD_SUFFIX}")))
-            found.extend(sorted(item.glob(f"*{SHARD_SUFFIX}{PARTIAL_SUFFIX}")))
-        else:
-            found.append(item)
-    return found
 
 
 def _check_sequence(path: Path, group, key: str, num_frames: int, storage: str,
@@ -138,10 +135,49 @@ def check_shard(path: Path, verify_checksums: bool = True) -> list[Problem]:
 def check_shards(paths: str | Path | Sequence[str | Path],
                  verify_checksums: bool = True) -> list[Problem]:
     """Faults of shard files, or of all shards (and leftover partials) in folders; [] if sound."""
+    return _check_targets(find_shards(paths, partials=True, missing="keep"), verify_checksums)
+
+
+def _check_targets(targets: list[Path], verify_checksums: bool) -> list[Problem]:
     problems: list[Problem] = []
-    for path in _targets(paths):
+    for path in targets:
         if not path.exists():
             problems.append(Problem(path, "no such file"))
             continue
         problems.extend(check_shard(path, verify_checksums))
     return problems
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """The outcome of checking some shards: every fault, and what the sound ones hold."""
+
+    files: list[Path]  # the shard files found (partials and missing paths not counted)
+    problems: list[Problem]
+    summary: ShardSummary | None  # counted only when there is no problem
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def bad_files(self) -> int:
+        return len({p.file for p in self.problems})
+
+
+def check_report(paths: str | Path | Sequence[str | Path],
+                 verify_checksums: bool = True) -> CheckReport:
+    """:func:`check_shards` plus the files found and, when all is sound, their summary.
+
+    Paths that hold nothing to check at all (no shard, no partial, no fault) are a one-line
+    UsageError.
+    """
+    targets = find_shards(paths, partials=True, missing="keep")
+    files = [p for p in targets if p.is_file() and not p.name.endswith(PARTIAL_SUFFIX)]
+    problems = _check_targets(targets, verify_checksums)
+    if not files and not problems:
+        names = [paths] if isinstance(paths, (str, Path)) else list(paths)
+        raise UsageError(f"no shard files in {', '.join(map(str, names))}; give .h5 files or "
+                         "folders that hold them")
+    summary = None if problems else ShardSet(files, verify=False).summary()
+    return CheckReport(files=files, problems=problems, summary=summary)

@@ -4,7 +4,8 @@ The authors' released heatmaps (and OpenGait-style pickles) store one pickled fl
 [T, 17, 64, 48] per sequence folder. Import keeps those heatmaps as they are (clipped to
 [0, 1] by the writer) and derives the side data that the pickles lack:
 
-- keypoints: argmax position (x, y) of each joint's heatmap, score = its peak value;
+- keypoints: decoded from the heatmaps by ``keypoints.decode_keypoints``, as in extraction
+  (argmax refined a quarter pixel toward the larger neighbour, score = the peak value);
 - boxes: NaN, since the source-image box is unknown;
 - frame_indices: 0..T-1; frame_scores: mean keypoint score of each frame.
 
@@ -20,21 +21,13 @@ from pathlib import Path
 
 import numpy as np
 
+from heatgait.data.keypoints import decode_keypoints
 from heatgait.data.records import SequenceRecord
 from heatgait.data.schema import HEATMAP_SHAPE
 from heatgait.data.shards import existing_keys, write_shards
 from heatgait.errors import ShardError
 
 log = logging.getLogger(__name__)
-
-
-def keypoints_from_heatmaps(heatmaps: np.ndarray) -> np.ndarray:
-    """Argmax decoding: [T, 17, 64, 48] -> [T, 17, 3] (x, y, peak value) in heatmap pixels."""
-    t, v, h, w = heatmaps.shape
-    flat = heatmaps.reshape(t, v, h * w)
-    best = flat.argmax(axis=2)  # [T, 17]
-    score = np.take_along_axis(flat, best[..., None], axis=2)[..., 0]
-    return np.stack([best % w, best // w, score], axis=2).astype(np.float32)
 
 
 def _load(path: Path) -> np.ndarray | None:
@@ -74,7 +67,7 @@ def iter_reference(root: str | Path, dataset: str = "",
         if len(pickles) > 1:
             log.info("%s: using %s, ignoring %d other pickles", folder, path.name,
                      len(pickles) - 1)
-        keypoints = keypoints_from_heatmaps(heatmaps)  # [T, 17, 3]
+        keypoints = decode_keypoints(heatmaps)  # [T, 17, 3]
         t = len(heatmaps)
         yield SequenceRecord(subject=subject, type=type_, view=view, heatmaps=heatmaps,
                              keypoints=keypoints, boxes=np.full((t, 4), np.nan, np.float32),

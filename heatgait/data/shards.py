@@ -43,8 +43,9 @@ from heatgait.data.schema import (
     storage_dtype,
     write_attrs,
 )
-from heatgait.data.shardset import SequenceInfo, ShardSet, read_index
+from heatgait.data.shardset import SequenceInfo, ShardSet, find_shards, read_index
 from heatgait.errors import ShardError
+from heatgait.fileio import durable_replace
 
 __all__ = ["SequenceInfo", "ShardSet", "ShardWriter", "existing_keys", "write_shards"]
 
@@ -140,17 +141,7 @@ class ShardWriter:
             table[i] = (*(enc[k] for k in INDEX_FIELDS), row["num_frames"])
         self._file.create_dataset(INDEX_DATASET, data=table)
         self._file.close()
-        fd = os.open(self.partial, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(self.partial, self.path)
-        dir_fd = os.open(self.path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        durable_replace(self.partial, self.path)  # fsync, rename, fsync of the folder
         self._release()
 
     def abort(self) -> None:
@@ -174,7 +165,7 @@ def existing_keys(out_dir: str | Path) -> set[str]:
     if not folder.is_dir():
         return set()
     keys: set[str] = set()
-    for path in sorted(folder.glob(f"*{SHARD_SUFFIX}")):
+    for path in find_shards(folder):
         keys.update(row.key for row in read_index(path))
     return keys
 

@@ -13,7 +13,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import h5py
 import numpy as np
@@ -21,13 +21,14 @@ import numpy as np
 from heatgait.data.schema import (
     FRAME_CRC_DATASET,
     INDEX_DATASET,
+    PARTIAL_SUFFIX,
     SCHEMA_VERSION,
     SEQUENCES_GROUP,
     SHARD_SUFFIX,
     decode_heatmaps,
     read_attrs,
 )
-from heatgait.errors import ShardError
+from heatgait.errors import ShardError, UsageError
 
 _H5_ERRORS = (OSError, KeyError, ValueError, RuntimeError, TypeError)
 
@@ -101,18 +102,37 @@ def read_index(path: str | Path) -> list[SequenceInfo]:
             for i in range(len(frames))]
 
 
-def shard_paths(paths: str | Path | Sequence[str | Path]) -> list[Path]:
-    """Shard files named directly or found (``*.h5``, sorted) in the folders named."""
+def find_shards(paths: str | Path | Sequence[str | Path], *, partials: bool = False,
+                missing: Literal["error", "keep"] = "error") -> list[Path]:
+    """The shard files that ``paths`` name: each file as given, and for each folder its
+    finished shards (``*.h5``, sorted), then with ``partials`` its unfinished
+    ``*.h5.partial`` files (sorted).
+
+    A path that does not exist raises a one-line ShardError (``missing="error"``, for
+    readers), or is listed as it is (``"keep"``, for ``check``, which reports it).
+    """
     items = [paths] if isinstance(paths, (str, Path)) else list(paths)
     found: list[Path] = []
     for item in map(Path, items):
         if item.is_dir():
             found.extend(sorted(item.glob(f"*{SHARD_SUFFIX}")))
-        elif item.is_file():
+            if partials:
+                found.extend(sorted(item.glob(f"*{SHARD_SUFFIX}{PARTIAL_SUFFIX}")))
+        elif item.is_file() or missing == "keep":
             found.append(item)
         else:
             raise ShardError(f"{item}: no such shard file or folder; check the path")
     return found
+
+
+@dataclass(frozen=True)
+class ShardSummary:
+    """What a set of shards holds, counted from their index tables."""
+
+    files: int
+    sequences: int
+    frames: int
+    subjects: int
 
 
 class ShardSet:
@@ -121,14 +141,42 @@ class ShardSet:
     def __init__(self, paths: str | Path | Sequence[str | Path], *, verify: bool = True):
         """``verify`` checks each read frame against its stored CRC32 (cheap; catches bit rot)."""
         self.verify = verify
+        self.source = paths  # as given: error messages name it
+        self.files = find_shards(paths)
         self.sequences: list[SequenceInfo] = []
-        for path in shard_paths(paths):
+        for path in self.files:
             self.sequences.extend(read_index(path))
+        self._positions: dict[str, int] | None = None
         self._handles: dict[Path, h5py.File] = {}
         self._pid = os.getpid()
 
     def __len__(self) -> int:
         return len(self.sequences)
+
+    def index_of(self, key: str) -> int:
+        """Position of the sequence ``key`` (``subject/type/view[/track-N]``).
+
+        An unknown key is a one-line UsageError that suggests up to five keys that are there:
+        those starting with ``key``, else the first five.
+        """
+        if self._positions is None:  # the first one where a key is listed twice
+            self._positions = {}
+            for i, info in enumerate(self.sequences):
+                self._positions.setdefault(info.key, i)
+        if key not in self._positions:
+            keys = [info.key for info in self.sequences]
+            near = [k for k in keys if k.startswith(key)] or keys[:5]
+            where = self.source if isinstance(self.source, (str, Path)) else \
+                ", ".join(map(str, self.source))
+            raise UsageError(f"no sequence {key!r} in {where}; try one of: "
+                             f"{', '.join(near[:5])}")
+        return self._positions[key]
+
+    def summary(self) -> ShardSummary:
+        """Files, sequences, frames and subjects, from the index tables (nothing is read)."""
+        return ShardSummary(files=len(self.files), sequences=len(self.sequences),
+                            frames=sum(info.num_frames for info in self.sequences),
+                            subjects=len({info.subject for info in self.sequences}))
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()

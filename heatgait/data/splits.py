@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from heatgait import fileio
 from heatgait.errors import ConfigError
 
 
@@ -73,6 +74,6 @@ def load_split(path: str | Path) -> Split:
 
 
 def save_split(split: Split, path: str | Path) -> None:
-    """Write a split in the field's format."""
+    """Write a split in the field's format (durably: ``heatgait.fileio``)."""
     text = json.dumps({"TRAIN_SET": list(split.train), "TEST_SET": list(split.test)}, indent=1)
-    Path(path).write_text(text + "\n")
+    fileio.write_text(path, text + "\n")

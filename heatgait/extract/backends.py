@@ -1,9 +1,9 @@
 """What stage 1 needs from a pose model and a person detector, and how to build one by name.
 
-Two small protocols decouple the extraction pipeline from the model stacks: mmpose/mmdet
-(``mm_backends``, the paper's HRNet/ViTPose + RTMDet) and the offline BlazePose TFLite models
-(``blazepose``, ``blazepose_detector``). The stacks are imported only when built, so a missing
-optional stack breaks only the choice that needs it.
+Two small protocols decouple stage 1 from the model stacks: mmpose/mmdet (``mm_backends``, the
+paper's HRNet/ViTPose + RTMDet) and the offline BlazePose TFLite models (``blazepose``,
+``blazepose_detector``). The names and what they stand for are in ``names``. The stacks are
+imported only when built, so a missing optional stack breaks only the choice that needs it.
 """
 
 from __future__ import annotations
@@ -15,9 +15,13 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from heatgait.errors import UsageError
-
-POSE_NAMES = ("hrnet", "vitpose", "vitpose-h", "vitpose-l", "vitpose-b", "vitpose-s", "blazepose")
-DETECTOR_NAMES = ("rtmdet-person", "rtmdet-tiny", "blazepose", "full-frame")
+from heatgait.extract.names import (
+    DEFAULT_SCORE_THR,
+    DETECTOR_MODELS,
+    DETECTOR_NAMES,
+    POSE_MODELS,
+    POSE_NAMES,
+)
 
 
 @runtime_checkable
@@ -35,12 +39,17 @@ class PoseBackend(Protocol):
 
 @runtime_checkable
 class PersonDetector(Protocol):
-    """A person detector over whole frames."""
+    """A person detector over whole frames that returns its final person boxes.
+
+    Score threshold and NMS are the detector's own last step (``boxes.filter_people``); stage 1
+    takes the boxes as they come.
+    """
 
     name: str
 
     def __call__(self, frames: list[np.ndarray]) -> list[np.ndarray]:
-        """RGB uint8 [H, W, 3] frames -> per frame boxes [n, 5] (x1, y1, x2, y2, score)"""
+        """RGB uint8 [H, W, 3] frames -> per frame boxes [n, 5] (x1, y1, x2, y2, score),
+        best score first"""
         ...
 
 
@@ -62,11 +71,11 @@ def _is_config_path(name: str) -> bool:
 def build_pose(name: str, weights: str | None = None, device: str = "cpu",
                random_init: bool = False) -> PoseBackend:
     """``hrnet``, ``vitpose[-h|-l|-b|-s]``, ``blazepose`` or a path to an mmpose config."""
-    if name == "blazepose":
+    if name in POSE_MODELS and POSE_MODELS[name].stack == "litert":
         from heatgait.extract.blazepose import BlazePoseBackend
 
         return BlazePoseBackend(model_path=weights)
-    if name in POSE_NAMES or _is_config_path(name):
+    if name in POSE_MODELS or _is_config_path(name):
         from heatgait.extract.mm_backends import MMPoseBackend
 
         return MMPoseBackend.from_name(name, weights=weights, device=device,
@@ -76,9 +85,10 @@ def build_pose(name: str, weights: str | None = None, device: str = "cpu",
 
 
 def default_score_threshold(detector: str) -> float:
-    """The person-score threshold a detector is calibrated for: RTMDet 0.3 (the authors'
-    extraction), BlazePose 0.5 (below it, clutter on vtest.avi passes as people)."""
-    return 0.5 if detector == "blazepose" else 0.3
+    """The person-score threshold a detector is calibrated for (``names.DETECTOR_MODELS``):
+    RTMDet 0.3 (the authors' extraction), BlazePose 0.5; 0.3 for an mmdet config path."""
+    model = DETECTOR_MODELS.get(detector)
+    return model.score_thr if model is not None else DEFAULT_SCORE_THR
 
 
 def build_detector(name: str, weights: str | None = None, device: str = "cpu",
@@ -87,13 +97,14 @@ def build_detector(name: str, weights: str | None = None, device: str = "cpu",
     """``rtmdet-person``, ``rtmdet-tiny``, ``blazepose``, ``full-frame`` or an mmdet config path."""
     if score_thr is None:
         score_thr = default_score_threshold(name)
-    if name == "full-frame":
+    stack = DETECTOR_MODELS[name].stack if name in DETECTOR_MODELS else "mmdet"
+    if stack == "none":
         return FullFrameDetector()
-    if name == "blazepose":
+    if stack == "litert":
         from heatgait.extract.blazepose_detector import BlazePersonDetector
 
         return BlazePersonDetector(score_thr=score_thr, nms_thr=nms_thr)
-    if name in DETECTOR_NAMES or _is_config_path(name):
+    if name in DETECTOR_MODELS or _is_config_path(name):
         from heatgait.extract.mm_backends import MMDetDetector
 
         return MMDetDetector.from_name(name, weights=weights, device=device, score_thr=score_thr,

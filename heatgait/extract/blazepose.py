@@ -2,11 +2,17 @@
 
 Used as ``--pose blazepose`` where mmpose weights cannot be downloaded. The model
 (``pose_landmark_full.tflite``) takes a 256x256 RGB image in [0, 1] and, besides 39 regressed
-landmarks, emits a 64x64x39 heatmap of logits. The top-down crop of the pipeline is 256x192, so
+landmarks, emits a 64x64x39 heatmap of logits. The top-down crop of stage 1 is 256x192, so
 it is placed in the middle of the square input (32 black columns each side); the middle 48
 heatmap columns then cover exactly the crop, at the same 1/4 resolution as HRNet's 64x48.
 The 17 COCO joints are picked out of BlazePose's 33 body landmarks, and the logits pass
 through a sigmoid so values lie in [0, 1] like the other backends' heatmaps.
+
+Keypoints are the model's regressed landmarks, not a decoding of its heatmaps
+(``heatgait.data.keypoints`` decodes every other backend's). BlazePose is a regression model:
+the landmark head is its estimate, and the heatmap is an auxiliary output. The score is
+sigmoid(visibility), a per-joint probability, which is what the frame filter needs.
+``docs/shards.md`` says the same for readers of the shards.
 """
 
 from __future__ import annotations
@@ -15,8 +21,10 @@ import os
 
 import numpy as np
 
-from heatgait.errors import MissingDependencyError, UsageError
-from heatgait.extract.model_cache import POSE_LANDMARK, resolve_model
+from heatgait.data.schema import NUM_JOINTS
+from heatgait.errors import UsageError
+from heatgait.extract.litert import input_index, load_interpreter, outputs_by_shape
+from heatgait.extract.model_cache import POSE_LANDMARK
 
 # BlazePose landmark index of each COCO-17 joint (nose, eyes, ears, shoulders, elbows, wrists,
 # hips, knees, ankles, in COCO order).
@@ -28,7 +36,7 @@ STRIDE = 4  # input pixels per heatmap pixel (256 / 64)
 HM_H, HM_W = CROP_H // STRIDE, CROP_W // STRIDE  # 64, 48
 HM_X0 = PAD_X // STRIDE  # first heatmap column inside the crop (8)
 NUM_LANDMARKS = 39
-NUM_JOINTS = len(COCO_FROM_BLAZEPOSE)
+assert len(COCO_FROM_BLAZEPOSE) == NUM_JOINTS
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -61,18 +69,9 @@ class BlazePoseBackend:
     input_size = (CROP_H, CROP_W)
 
     def __init__(self, model_path: str | os.PathLike | None = None, num_threads: int = 2) -> None:
-        try:
-            from ai_edge_litert.interpreter import Interpreter
-        except ImportError as exc:
-            raise MissingDependencyError(
-                "ai-edge-litert is not installed; `pip install ai-edge-litert` for --pose blazepose"
-            ) from exc
-        path = resolve_model(POSE_LANDMARK, model_path)
-        self._interp = Interpreter(model_path=str(path), num_threads=num_threads)
-        self._interp.allocate_tensors()
-        self._input = self._interp.get_input_details()[0]["index"]
-        outs = {tuple(o["shape"]): o["index"] for o in self._interp.get_output_details()}
-        # Identify outputs by shape, not by their order in the file.
+        self._interp = load_interpreter(POSE_LANDMARK, model_path, num_threads)
+        self._input = input_index(self._interp)
+        outs = outputs_by_shape(self._interp)
         self._heatmap = outs[(1, 64, 64, NUM_LANDMARKS)]
         self._landmarks = outs[(1, NUM_LANDMARKS * 5)]
         self._image = np.zeros((1, MODEL_SIZE, MODEL_SIZE, 3), dtype=np.float32)  # [1, 256, 256, 3]

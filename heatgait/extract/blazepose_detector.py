@@ -22,8 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from heatgait.errors import MissingDependencyError
-from heatgait.extract.model_cache import POSE_DETECTION, resolve_model
+from heatgait.extract.boxes import filter_people
+from heatgait.extract.litert import input_index, load_interpreter, outputs_by_shape
+from heatgait.extract.model_cache import POSE_DETECTION
 
 INPUT_SIZE = 224
 NUM_ANCHORS = 2254
@@ -93,25 +94,6 @@ def body_boxes(kps: np.ndarray) -> np.ndarray:
                      centre[:, 0] + half_w, centre[:, 1] + radius], axis=-1)
 
 
-def nms(boxes: np.ndarray, scores: np.ndarray, iou_thr: float) -> np.ndarray:
-    """Greedy NMS; returns the indices kept, best score first. boxes [n, 4], scores [n]."""
-    order = np.argsort(-scores)
-    areas = np.clip(boxes[:, 2] - boxes[:, 0], 0, None) * np.clip(boxes[:, 3] - boxes[:, 1], 0, None)
-    kept: list[int] = []
-    while order.size:
-        i = order[0]
-        kept.append(int(i))
-        rest = order[1:]
-        x1 = np.maximum(boxes[i, 0], boxes[rest, 0])
-        y1 = np.maximum(boxes[i, 1], boxes[rest, 1])
-        x2 = np.minimum(boxes[i, 2], boxes[rest, 2])
-        y2 = np.minimum(boxes[i, 3], boxes[rest, 3])
-        inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-        iou = inter / np.maximum(areas[i] + areas[rest] - inter, 1e-9)
-        order = rest[iou <= iou_thr]
-    return np.asarray(kept, dtype=np.int64)
-
-
 def tile_origins(length: int, size: int, overlap: float) -> list[int]:
     """Start offsets of tiles of ``size`` covering ``length`` with at least ``overlap`` shared."""
     if length <= size:
@@ -135,7 +117,8 @@ class BlazePersonDetector:
     """Person boxes on RGB frames with BlazePose's detector, tiled for small people.
 
     Returns per frame boxes [n, 5] float32 (x1, y1, x2, y2, score) in frame pixels after the
-    score threshold and NMS, best first.
+    score threshold, NMS and the drop of boxes under a pixel (``boxes.filter_people``), best
+    first.
     """
 
     name = "blazepose-detector"
@@ -143,23 +126,14 @@ class BlazePersonDetector:
     def __init__(self, score_thr: float = 0.5, nms_thr: float = 0.3,
                  tiles: Tiling | None = None, model_path: str | os.PathLike | None = None,
                  num_threads: int = 2) -> None:
-        try:
-            from ai_edge_litert.interpreter import Interpreter
-        except ImportError as exc:
-            raise MissingDependencyError(
-                "ai-edge-litert is not installed; `pip install ai-edge-litert` for --pose blazepose"
-            ) from exc
         self.score_thr = score_thr
         self.nms_thr = nms_thr
         self.tiling = tiles if tiles is not None else Tiling()
-        path = resolve_model(POSE_DETECTION, model_path)
-        self._interp = Interpreter(model_path=str(path), num_threads=num_threads)
-        self._interp.allocate_tensors()
-        self._input = self._interp.get_input_details()[0]["index"]
-        outs = self._interp.get_output_details()
-        # Identify the outputs by shape: [1, 2254, 12] regressors, [1, 2254, 1] score logits.
-        self._raw = next(o["index"] for o in outs if tuple(o["shape"][-1:]) == (12,))
-        self._logit = next(o["index"] for o in outs if tuple(o["shape"][-1:]) == (1,))
+        self._interp = load_interpreter(POSE_DETECTION, model_path, num_threads)
+        self._input = input_index(self._interp)
+        outs = outputs_by_shape(self._interp)
+        self._raw = outs[(1, NUM_ANCHORS, 12)]  # box + 4 keypoints per anchor
+        self._logit = outs[(1, NUM_ANCHORS, 1)]  # score logit per anchor
         self._anchors = ssd_anchors()
 
     def _run(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -190,8 +164,9 @@ class BlazePersonDetector:
             return np.zeros((0, 5), dtype=np.float32)
         boxes = np.concatenate(all_boxes)  # [n, 4]
         scores = np.concatenate(all_scores)  # [n]
-        keep = nms(boxes, scores, self.nms_thr)
-        return np.concatenate([boxes[keep], scores[keep, None]], axis=1).astype(np.float32)
+        # one NMS over all tiles, in frame coordinates: a walker seen by several tiles is one
+        return filter_people(np.concatenate([boxes, scores[:, None]], axis=1), self.score_thr,
+                             self.nms_thr)
 
     def __call__(self, frames: list[np.ndarray]) -> list[np.ndarray]:
         return [self.detect(frame) for frame in frames]

@@ -15,45 +15,33 @@ from heatgait.config import Recipe, save_recipe
 from heatgait.devices import resolve_device
 from heatgait.extract.backends import build_detector, build_pose, default_score_threshold
 from heatgait.extract.inputs import discover, layout_counts
-from heatgait.extract.runner import RankReport, dist_env, gather_reports, run_rank, write_manifest
+from heatgait.extract.names import POSE_MODELS
+from heatgait.extract.runner import RunTotals, gather_reports, run_rank, write_manifest
+from heatgait.launch import launch_env
 
 DATASET_NAMES = {"casia-b": "CASIA-B", "ccpg": "CCPG", "sustech1k": "SUSTech1K",
                  "generic": "generic"}
 
 
 @dataclass
-class ExtractSummary:
-    """What a job did, over all ranks."""
+class ExtractSummary(RunTotals):
+    """What a job did, over all ranks: the sums of :class:`RunTotals` (sequences written,
+    skipped, frames kept and dropped, problems, failed) and where and what it ran on."""
 
-    out_dir: Path
-    layout: str
-    counts: dict[str, int]  # sequences, subjects, types, views found in the inputs
-    rank: int
-    reports: list[RankReport] = field(default_factory=list)
+    out_dir: Path = field(kw_only=True)
+    layout: str = field(kw_only=True)
+    counts: dict[str, int] = field(kw_only=True)  # sequences, subjects, types, views found
+    rank: int = field(kw_only=True)
 
-    @property
-    def sequences_written(self) -> int:
-        return sum(r.sequences_written for r in self.reports)
 
-    @property
-    def skipped(self) -> int:
-        return sum(r.skipped for r in self.reports)
-
-    @property
-    def frames_kept(self) -> int:
-        return sum(r.frames_kept for r in self.reports)
-
-    @property
-    def frames_dropped(self) -> int:
-        return sum(r.frames_dropped for r in self.reports)
-
-    @property
-    def problems(self) -> list[dict[str, str]]:
-        return [p for r in self.reports for p in r.problems]
-
-    @property
-    def failed(self) -> list[dict[str, str]]:
-        return [p for p in self.problems if p["status"] == "failed"]
+def choose_detector(detector: str | None, pose: str | None, recipe_detector: str) -> str:
+    """The detector of a job: an explicit ``detector`` wins; else an explicitly chosen pose
+    model that comes with its own detector brings it (``--pose blazepose`` -> the BlazePose
+    person detector, so the offline pair needs no download); else the recipe's."""
+    if detector is not None:
+        return detector
+    own = POSE_MODELS[pose].detector if pose in POSE_MODELS else None
+    return own or recipe_detector
 
 
 def extract_videos(inputs: Sequence[str | Path], out_dir: str | Path, *,
@@ -65,15 +53,18 @@ def extract_videos(inputs: Sequence[str | Path], out_dir: str | Path, *,
                    multi_person: bool | None = None, random_init: bool = False,
                    on_found: Callable[[str, dict[str, int]], None] | None = None,
                    progress: bool = False) -> ExtractSummary:
-    """Stage 1 over ``inputs`` into ``out_dir``; explicit arguments win over the recipe's.
+    """Stage 1 over ``inputs`` into ``out_dir``; explicit arguments win over the recipe's, and
+    ``pose="blazepose"`` without a ``detector`` brings the BlazePose detector
+    (:func:`choose_detector`).
 
     ``on_found(layout, counts)`` is called before any work starts, so callers can show what
     was found. Bad inputs never raise: they are listed in the summary's ``problems``.
     """
     recipe = recipe or Recipe(name="extract")
     cfg = recipe.extract
-    for name, value in (("layout", layout), ("pose", pose), ("detector", detector),
-                        ("batch_size", batch_size), ("max_frames", max_frames)):
+    cfg.detector = choose_detector(detector, pose, cfg.detector)
+    for name, value in (("layout", layout), ("pose", pose), ("batch_size", batch_size),
+                        ("max_frames", max_frames)):
         if value is not None:
             setattr(cfg, name, value)
     if cfg.det_score_thr is None:
@@ -81,7 +72,8 @@ def extract_videos(inputs: Sequence[str | Path], out_dir: str | Path, *,
     sources, used_layout = discover([Path(p) for p in inputs], cfg.layout)
     cfg.layout = used_layout
     counts = layout_counts(sources)
-    rank, world = dist_env()
+    launch = launch_env()
+    rank, world = launch.rank, launch.world_size
     if on_found is not None and rank == 0:
         on_found(used_layout, counts)
     dataset = dataset or (recipe.data.dataset if recipe.source else DATASET_NAMES[used_layout])
@@ -108,5 +100,4 @@ def extract_videos(inputs: Sequence[str | Path], out_dir: str | Path, *,
                 "detector": person_detector.name, "multi_person": multi,
                 "extract": {k: getattr(cfg, k) for k in cfg.__dataclass_fields__}}
         write_manifest(out, reports, info)
-    return ExtractSummary(out_dir=out, layout=used_layout, counts=counts, rank=rank,
-                          reports=reports)
+    return ExtractSummary(reports, out_dir=out, layout=used_layout, counts=counts, rank=rank)

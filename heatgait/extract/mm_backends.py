@@ -4,8 +4,10 @@ Models are built from the config files shipped inside the mmpose/mmdet wheels (`
 ``--pose hrnet`` is exactly mmpose's HRNet-W32 256x192 COCO model. We do not call
 ``inference_topdown`` per frame: the pose network runs batched on our own RGB crops and we keep
 the head's raw heatmaps (flip-averaged when the config's ``test_cfg`` asks for flip test, as
-mmpose's own inference does); keypoints are only read off them as side data. The detector runs
-a whole chunk of frames through one ``test_step``.
+mmpose's own inference does); keypoints are only read off them as side data, by the one decoder
+of all shards (``heatgait.data.keypoints``). The detector runs a whole chunk of frames through
+one ``test_step`` and ends with ``boxes.filter_people`` (score threshold, NMS). The model names
+and their config files are in ``names``.
 
 Weights: ``--pose-weights`` / ``--det-weights``, else the URL of the config's entry in the
 package's metafile, downloaded by mmengine where the internet is reachable. ``random_init``
@@ -20,21 +22,11 @@ from typing import Any
 
 import numpy as np
 
+from heatgait.data.keypoints import decode_keypoints
 from heatgait.errors import HeatgaitError, MissingDependencyError, UsageError
+from heatgait.extract.boxes import filter_people
+from heatgait.extract.names import DETECTOR_MODELS, POSE_MODELS
 
-_POSE_CONFIGS = {
-    "hrnet": "configs/body_2d_keypoint/topdown_heatmap/coco/td-hm_hrnet-w32_8xb64-210e_coco-256x192.py",
-    **{name: f"configs/body_2d_keypoint/topdown_heatmap/coco/td-hm_ViTPose-{size}_8xb64-210e_coco-256x192.py"
-       for name, size in (("vitpose", "huge"), ("vitpose-h", "huge"), ("vitpose-l", "large"),
-                          ("vitpose-b", "base"), ("vitpose-s", "small"))},
-}
-_DET_CONFIGS = {
-    # (package, config inside its .mim folder, weights URL when no metafile lists the config)
-    "rtmdet-person": ("mmpose", "demo/mmdetection_cfg/rtmdet_nano_320-8xb32_coco-person.py",
-                      ("https://download.openmmlab.com/mmpose/v1/projects/rtmpose/"
-                       "rtmdet_nano_8xb32-100e_coco-obj365-person-05d8511e.pth")),
-    "rtmdet-tiny": ("mmdet", "configs/rtmdet/rtmdet_tiny_8xb32-300e_coco.py", None),
-}
 COCO_FLIP_INDICES = [0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15]
 PERSON_LABEL = 0
 
@@ -122,8 +114,8 @@ class MMPoseBackend:
     @classmethod
     def from_name(cls, name: str, weights: str | None = None, device: str = "cpu",
                   random_init: bool = False) -> MMPoseBackend:
-        if name in _POSE_CONFIGS:
-            return cls(packaged_config("mmpose", _POSE_CONFIGS[name]), weights, device,
+        if name in POSE_MODELS:
+            return cls(packaged_config("mmpose", POSE_MODELS[name].config), weights, device,
                        random_init, name=name)
         if not Path(name).is_file():
             raise UsageError(f"--pose {name}: no such mmpose config file")
@@ -148,25 +140,7 @@ class MMPoseBackend:
     def __call__(self, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         raw = self.heatmaps(crops).float().cpu().numpy()  # [b, 17, 64, 48]
         heatmaps = np.clip(raw, 0.0, 1.0)
-        return heatmaps, heatmap_keypoints(heatmaps)
-
-
-def heatmap_keypoints(heatmaps: np.ndarray) -> np.ndarray:
-    """[B, K, H, W] -> [B, K, 3]: argmax (x, y) moved a quarter pixel toward the larger
-    neighbour (as mmpose's MSRA decoding), and the peak value as score."""
-    b, k, h, w = heatmaps.shape
-    flat = heatmaps.reshape(b, k, -1)
-    idx = flat.argmax(axis=-1)  # [b, k]
-    score = np.take_along_axis(flat, idx[..., None], axis=-1)[..., 0]
-    ys, xs = np.divmod(idx, w)
-    bi, ki = np.meshgrid(np.arange(b), np.arange(k), indexing="ij")
-    right = heatmaps[bi, ki, ys, np.minimum(xs + 1, w - 1)]
-    left = heatmaps[bi, ki, ys, np.maximum(xs - 1, 0)]
-    down = heatmaps[bi, ki, np.minimum(ys + 1, h - 1), xs]
-    up = heatmaps[bi, ki, np.maximum(ys - 1, 0), xs]
-    x = np.clip(xs + 0.25 * np.sign(right - left), 0, w - 1)
-    y = np.clip(ys + 0.25 * np.sign(down - up), 0, h - 1)
-    return np.stack([x, y, score], axis=-1).astype(np.float32)
+        return heatmaps, decode_keypoints(heatmaps)
 
 
 class MMDetDetector:
@@ -207,18 +181,16 @@ class MMDetDetector:
     def from_name(cls, name: str, weights: str | None = None, device: str = "cpu",
                   score_thr: float = 0.3, nms_thr: float = 0.3,
                   random_init: bool = False) -> MMDetDetector:
-        if name in _DET_CONFIGS:
-            package, relative, url = _DET_CONFIGS[name]
-            return cls(packaged_config(package, relative), weights, device, score_thr, nms_thr,
-                       random_init, fallback_url=url, name=name)
+        if name in DETECTOR_MODELS:
+            model = DETECTOR_MODELS[name]
+            return cls(packaged_config(model.package, model.config), weights, device, score_thr,
+                       nms_thr, random_init, fallback_url=model.weights_url, name=name)
         if not Path(name).is_file():
             raise UsageError(f"--det {name}: no such mmdet config file")
         return cls(name, weights, device, score_thr, nms_thr, random_init)
 
     def __call__(self, frames: list[np.ndarray]) -> list[np.ndarray]:
         import torch
-
-        from heatgait.extract.tracking import nms
 
         if not frames:
             return []
@@ -231,8 +203,8 @@ class MMDetDetector:
         out = []
         for result in results:
             pred = result.pred_instances
-            keep = (pred.labels == PERSON_LABEL) & (pred.scores >= self.score_thr)
-            boxes = torch.cat([pred.bboxes[keep], pred.scores[keep, None]], dim=1)
+            person = pred.labels == PERSON_LABEL
+            boxes = torch.cat([pred.bboxes[person], pred.scores[person, None]], dim=1)
             boxes = boxes.float().cpu().numpy().reshape(-1, 5)  # [n, 5]
-            out.append(boxes[nms(boxes, self.nms_thr)] if len(boxes) else boxes)
+            out.append(filter_people(boxes, self.score_thr, self.nms_thr))
         return out

@@ -3,7 +3,8 @@
 Pretrained mmpose/mmdet weights need a model hub; the BlazePose models need only a package
 registry: they ship inside the PyPI wheel ``mediapipe==0.10.21`` (Apache-2.0; later releases
 carry no models). The wheel is downloaded with pip (never installed: it pins numpy<2), the two
-files are extracted, checked against the sha256 recorded here, and written atomically into
+files are extracted, checked against the sha256 recorded here, and written durably
+(``heatgait.fileio``) into
 ``$HEATGAIT_CACHE`` (default ``~/.cache/heatgait/models``).
 
 Run ``python -m heatgait.extract.model_cache`` to fill the cache ahead of time.
@@ -20,6 +21,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from heatgait import fileio
 from heatgait.errors import HeatgaitError, MissingDependencyError
 
 MEDIAPIPE_WHEEL = "mediapipe==0.10.21"
@@ -73,19 +75,6 @@ def verify(path: Path, model: ModelFile) -> None:
         )
 
 
-def _atomic_write(data: bytes, dest: Path) -> None:
-    """Write via a temporary file in the same folder and rename, so readers never see half."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def extract_from_wheel(wheel: Path, dest_dir: Path, models: tuple[ModelFile, ...] = MODELS) -> None:
     """Copy ``models`` out of a mediapipe wheel into ``dest_dir``, checking each sha256 first."""
     with zipfile.ZipFile(wheel) as zf:
@@ -102,7 +91,7 @@ def extract_from_wheel(wheel: Path, dest_dir: Path, models: tuple[ModelFile, ...
                     f"{wheel.name}: {model.member} has sha256 {actual[:12]}..., expected "
                     f"{model.sha256[:12]}...; use the wheel of {MEDIAPIPE_WHEEL}"
                 )
-            _atomic_write(data, dest_dir / model.name)
+            fileio.write_bytes(dest_dir / model.name, data)
 
 
 def download_wheel(dest: Path) -> Path:

@@ -2,7 +2,7 @@
 
 - Resume: a source whose key (or one of its ``/track-N`` keys) is in a finished shard of the
   output folder is skipped; interrupted shards (``*.partial``) are discarded and redone.
-- Distributed: under torchrun (``RANK``/``WORLD_SIZE``) rank r takes sources r, r+W, ... and
+- Distributed: under torchrun (``heatgait.launch``) rank r takes sources r, r+W, ... and
   writes ``rank{r}-shard-NNNNN.h5``; all tracks of one source land in one shard, so a source is
   either fully written or not at all. After a barrier rank 0 writes ``manifest.json`` and
   ``failures.json`` covering every rank.
@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import json
-import os
 import queue
 import re
 import threading
@@ -26,13 +25,15 @@ from typing import Any
 import cv2
 
 import heatgait
+from heatgait import fileio
 from heatgait.config import ExtractConfig
 from heatgait.data.records import SequenceRecord
 from heatgait.data.schema import SCHEMA_VERSION
 from heatgait.data.shards import ShardWriter, existing_keys
+from heatgait.data.shardset import ShardSet
 from heatgait.extract.backends import PersonDetector, PoseBackend
 from heatgait.extract.inputs import SequenceSource
-from heatgait.extract.pipeline import extract_sequence
+from heatgait.extract.sequence import extract_sequence
 from heatgait.extract.video import VideoError
 
 MANIFEST = "manifest.json"
@@ -55,9 +56,36 @@ class RankReport:
     seconds: float = 0.0
 
 
-def dist_env() -> tuple[int, int]:
-    """(rank, world size) from torchrun's environment; (0, 1) without a launcher."""
-    return int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1"))
+@dataclass
+class RunTotals:
+    """What all ranks of one run did together: the sums the summary and the manifest report.
+
+    ``RunTotals(reports)`` adds them up once; ``heatgait.extract.job.ExtractSummary`` is one.
+    """
+
+    reports: list[RankReport]
+    sequences_written: int = field(init=False)
+    skipped: int = field(init=False)  # already in finished shards (resume)
+    frames_kept: int = field(init=False)
+    frames_dropped: int = field(init=False)
+    problems: list[dict[str, str]] = field(init=False)  # every rank's, in rank order
+
+    def __post_init__(self) -> None:
+        self.sequences_written = sum(r.sequences_written for r in self.reports)
+        self.skipped = sum(r.skipped for r in self.reports)
+        self.frames_kept = sum(r.frames_kept for r in self.reports)
+        self.frames_dropped = sum(r.frames_dropped for r in self.reports)
+        self.problems = [p for r in self.reports for p in r.problems]
+
+    @property
+    def failed(self) -> list[dict[str, str]]:
+        """Inputs that could not be decoded."""
+        return [p for p in self.problems if p["status"] == "failed"]
+
+    @property
+    def empty(self) -> list[dict[str, str]]:
+        """Inputs where nobody was found, or every frame fell below the score threshold."""
+        return [p for p in self.problems if p["status"] == "empty"]
 
 
 def partition(sources: Sequence[SequenceSource], rank: int, world_size: int
@@ -168,7 +196,7 @@ def run_rank(sources: Sequence[SequenceSource], out_dir: str | Path, detector: P
     finally:
         report.shards = sink.close()
     report.seconds = time.monotonic() - start
-    (out / f"rank{rank}-report.json").write_text(json.dumps(asdict(report), indent=1))
+    fileio.write_text(out / f"rank{rank}-report.json", json.dumps(asdict(report), indent=1))
     return report
 
 
@@ -190,27 +218,19 @@ def gather_reports(report: RankReport) -> list[RankReport]:
 def write_manifest(out_dir: str | Path, reports: Sequence[RankReport],
                    info: dict[str, Any]) -> Path:
     """``manifest.json`` (all ranks, all finished shards) and ``failures.json`` in out_dir."""
-    from heatgait.data.shardset import ShardSet
-
     out = Path(out_dir)
-    shards = sorted(out.glob("*.h5"))
-    sequences = ShardSet(out).sequences if shards else []
-    problems = [p for r in reports for p in r.problems]
+    shards = ShardSet(out, verify=False)
+    totals = RunTotals(list(reports))
     manifest = {
         "schema_version": SCHEMA_VERSION, "heatgait_version": heatgait.__version__,
         **info,
         "world_size": reports[0].world_size if reports else 1,
-        "shards": [p.name for p in shards],
-        "sequences": len(sequences),
-        "frames": int(sum(s.num_frames for s in sequences)),
-        "this_run": {"sequences_written": sum(r.sequences_written for r in reports),
-                     "skipped": sum(r.skipped for r in reports),
-                     "frames_kept": sum(r.frames_kept for r in reports),
-                     "frames_dropped": sum(r.frames_dropped for r in reports),
-                     "failed": sum(p["status"] == "failed" for p in problems),
-                     "empty": sum(p["status"] == "empty" for p in problems)},
+        "shards": [p.name for p in shards.files],
+        "sequences": len(shards),
+        "frames": int(sum(s.num_frames for s in shards.sequences)),
+        "this_run": {"sequences_written": totals.sequences_written, "skipped": totals.skipped,
+                     "frames_kept": totals.frames_kept, "frames_dropped": totals.frames_dropped,
+                     "failed": len(totals.failed), "empty": len(totals.empty)},
     }
-    (out / FAILURES).write_text(json.dumps(problems, indent=1))
-    path = out / MANIFEST
-    path.write_text(json.dumps(manifest, indent=1))
-    return path
+    fileio.write_text(out / FAILURES, json.dumps(totals.problems, indent=1))
+    return fileio.write_text(out / MANIFEST, json.dumps(manifest, indent=1))

@@ -4,7 +4,12 @@ The reference extraction kept the first detection of every frame, which switches
 whenever detection order changes. Here detections are linked frame to frame by IoU with each
 track's constant-velocity prediction (so two walkers crossing keep their identities), falling
 back on centre distance relative to box height for fast or small people. A track ends after
-``max_gap`` frames without a match; only tracks with at least ``min_frames`` frames count.
+``max_gap`` frames without a match. The tracker itself keeps every track, however short:
+``Tracker.tracks(min_frames)`` and ``track_people`` leave out those with fewer than
+``min_frames`` frames when asked. Stage 1 does not use that filter: it applies the recipe's
+``extract.min_track_frames`` in ``extract.sequence``, counting the frames a walker was tracked
+in (before frames under ``min_frame_score`` are dropped, so a written sequence can hold fewer).
+For one-person data sets only the longest track is kept, and it must pass the same bar.
 """
 
 from __future__ import annotations
@@ -13,29 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-
-def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IoU of boxes a [n, 4] and b [m, 4] (x1, y1, x2, y2) -> [n, m]."""
-    a = np.asarray(a, dtype=np.float64)[:, None, :4]
-    b = np.asarray(b, dtype=np.float64)[None, :, :4]
-    w = np.clip(np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0]), 0, None)
-    h = np.clip(np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1]), 0, None)
-    inter = w * h
-    area_a = (a[..., 2] - a[..., 0]) * (a[..., 3] - a[..., 1])
-    area_b = (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])
-    return inter / np.maximum(area_a + area_b - inter, 1e-9)
-
-
-def nms(boxes: np.ndarray, iou_thr: float) -> np.ndarray:
-    """Indices of boxes [n, 5] (x1, y1, x2, y2, score) kept by greedy NMS, best first."""
-    order = np.argsort(-boxes[:, 4], kind="stable")
-    keep: list[int] = []
-    while order.size:
-        best = int(order[0])
-        keep.append(best)
-        rest = order[1:]
-        order = rest[box_iou(boxes[best:best + 1], boxes[rest])[0] <= iou_thr]
-    return np.asarray(keep, dtype=np.int64)
+from heatgait.extract.boxes import box_iou
 
 
 @dataclass

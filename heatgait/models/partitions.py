@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from heatgait.data.schema import NUM_JOINTS
 from heatgait.errors import ConfigError
-
-NUM_JOINTS = 17
 
 PARTITIONS: dict[str, list[list[int]]] = {
     # upper body (face, shoulders, arms) / lower body (hips, legs): the default

@@ -87,12 +87,3 @@ def compose(peaks: np.ndarray, shade: np.ndarray, shade_gain: np.ndarray,
     blocks = peaks.reshape(t, v, hb, NOISE_BLOCK, wb, NOISE_BLOCK)
     blocks += clutter
     return np.clip(peaks, 0.0, 1.0, out=peaks)
-
-
-def peak_keypoints(heatmaps: np.ndarray) -> np.ndarray:
-    """Argmax position and value of each channel: [t, v, 64, 48] -> [t, v, 3] (x, y, score)."""
-    t, v = heatmaps.shape[:2]
-    flat = heatmaps.reshape(t, v, H * W)
-    idx = flat.argmax(axis=-1)
-    score = np.take_along_axis(flat, idx[..., None], axis=-1)[..., 0]
-    return np.stack([idx % W, idx // W, score], axis=-1).astype(np.float32)

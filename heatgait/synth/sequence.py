@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from heatgait.data.keypoints import decode_keypoints
 from heatgait.synth import render
 from heatgait.synth.params import SequenceParams, SubjectParams, perturb
 from heatgait.synth.skeleton import (
@@ -128,6 +129,6 @@ def render_sequence(subject: SubjectParams, seq: SequenceParams, num_frames: int
 
     heatmaps = render.gaussian_peaks(peaks_at, sigma, amp)
     heatmaps = render.compose(heatmaps, shade, gain, noise_amp=0.05, rng=rng)
-    keypoints = render.peak_keypoints(heatmaps)
+    keypoints = decode_keypoints(heatmaps)  # [t, 17, 3], as extraction reads them
     return Rendered(heatmaps=heatmaps, keypoints=keypoints, boxes=box.astype(np.float32),
                     frame_scores=keypoints[..., 2].mean(axis=1), joints=joints.astype(np.float32))

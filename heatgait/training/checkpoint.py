@@ -3,18 +3,17 @@
 A checkpoint is one ``torch.save`` dictionary (see :func:`make_checkpoint`) holding the model,
 optimiser, scheduler, sampler and RNG states, the iteration, the resolved recipe, the label map
 (subject -> class) and provenance (variant, dataset, heatgait version, shard schema version).
-It is written atomically (a temporary file in the same folder, fsync, ``os.replace``) so a run
-killed while saving leaves the previous checkpoint intact. Loading uses
+It is written durably (``heatgait.fileio``: a temporary file in the same folder, fsync,
+``os.replace``, fsync of the folder) so a run killed while saving leaves the previous checkpoint
+intact. Loading uses
 ``torch.load(weights_only=True)``: every value is a tensor or plain Python data, so a
 checkpoint from an untrusted source cannot run code.
 """
 
 from __future__ import annotations
 
-import os
 import pickle
 import random
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ import torch
 from heatgait import __version__
 from heatgait.data.schema import SCHEMA_VERSION
 from heatgait.errors import HeatgaitError, UsageError
+from heatgait.fileio import atomic_open
 
 FORMAT = "heatgait-checkpoint"
 FORMAT_VERSION = 1
@@ -93,17 +93,8 @@ def make_checkpoint(*, model: torch.nn.Module, optimizer: torch.optim.Optimizer 
 def save_checkpoint(state: dict[str, Any], path: str | Path) -> Path:
     """Writes ``state`` to ``path`` atomically: a reader sees the old file or the new one."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            torch.save(state, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(path, "wb") as handle:
+        torch.save(state, handle)
     return path
 
 

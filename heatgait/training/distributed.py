@@ -1,51 +1,39 @@
 """Process setup for training: one process without a launcher, DDP when torchrun says so.
 
-torchrun sets ``RANK``, ``WORLD_SIZE`` and ``LOCAL_RANK``; with them present (and a world size
-above one) the process group starts with NCCL on CUDA and gloo on the CPU. Only rank 0 writes
+torchrun sets ``RANK``, ``WORLD_SIZE`` and ``LOCAL_RANK`` (read by ``heatgait.launch``); with a
+world size above one the process group starts with NCCL on CUDA and gloo on the CPU. Only rank 0 writes
 checkpoints and logs (:attr:`DistContext.is_main`).
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import torch
 import torch.distributed as dist
 
 from heatgait.devices import resolve_device
+from heatgait.launch import LaunchEnv, launch_env
 
 
 @dataclass(frozen=True)
-class DistContext:
-    """Where this process runs and which slice of the work is its own."""
+class DistContext(LaunchEnv):
+    """Where this process runs (rank, world size, local rank, is_main: see ``LaunchEnv``) and on
+    which device."""
 
-    rank: int
-    world_size: int
-    local_rank: int
     device: torch.device
-
-    @property
-    def is_main(self) -> bool:
-        return self.rank == 0
-
-    @property
-    def distributed(self) -> bool:
-        return self.world_size > 1
 
 
 def setup(device: str = "auto") -> DistContext:
     """Starts the process group when launched by torchrun; a plain context otherwise."""
-    world_size = int(os.environ.get("WORLD_SIZE", "1"))
-    rank = int(os.environ.get("RANK", "0"))
-    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
-    torch_device = torch.device(resolve_device(device, local_rank))
-    if world_size > 1 and not dist.is_initialized():
+    env = launch_env()
+    torch_device = torch.device(resolve_device(device, env.local_rank))
+    if env.distributed and not dist.is_initialized():
         if torch_device.type == "cuda":
             torch.cuda.set_device(torch_device)
         backend = "nccl" if torch_device.type == "cuda" else "gloo"
-        dist.init_process_group(backend=backend, rank=rank, world_size=world_size)
-    return DistContext(rank=rank, world_size=world_size, local_rank=local_rank,
+        dist.init_process_group(backend=backend, rank=env.rank, world_size=env.world_size)
+    return DistContext(rank=env.rank, world_size=env.world_size, local_rank=env.local_rank,
                        device=torch_device)
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from heatgait import fileio
+
 METRICS_FILE = "metrics.jsonl"
 CURVE_FILE = "loss.png"
 TENSORBOARD_DIR = "tensorboard"
@@ -77,7 +79,8 @@ def _truncate_after(path: Path, iteration: int) -> None:
     if not path.exists():
         return
     kept = [r for r in read_metrics(path) if r.get("iteration", 0) <= iteration]
-    path.write_text("".join(json.dumps(r) + "\n" for r in kept) if iteration else "")
+    # durably: a kill during this rewrite must not lose the log
+    fileio.write_text(path, "".join(json.dumps(r) + "\n" for r in kept) if iteration else "")
 
 
 def plot_loss_curve(run_dir: str | Path) -> Path | None:

@@ -101,3 +101,25 @@ def test_silently_changed_frame_caught_by_checksum(shard_folder: Path) -> None:
     with pytest.raises(ShardError, match="frame 2 fails its checksum"):
         ShardSet(path).read(1, np.array([2, 4]))
     assert ShardSet(path, verify=False).read(1).shape == (10, 17, 64, 48)
+
+
+def test_check_report_and_command(shard_folder: Path, tmp_path: Path, capsys) -> None:
+    from heatgait.cli.app import main
+    from heatgait.data.check import check_report
+    from heatgait.errors import UsageError
+
+    report = check_report(shard_folder)
+    assert report.ok and len(report.files) == 2 and report.summary.sequences == 8
+    assert main(["check", str(shard_folder)]) == 0
+    assert "OK 2 file(s): 8 sequences, 84 frames, 4 subjects" in capsys.readouterr().out
+    (shard_folder / "shard-00007.h5.partial").write_bytes(b"killed")
+    report = check_report([shard_folder, tmp_path / "gone.h5"])
+    assert not report.ok and report.bad_files == 2 and report.summary is None
+    assert len(report.files) == 2  # the partial and the missing path are faults, not files
+    assert main(["check", str(shard_folder)]) == 1
+    assert "1 bad file(s), 1 fault(s) in 2 file(s)" in capsys.readouterr().err
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(UsageError, match="no shard files in .*empty; give .h5 files"):
+        check_report(empty)
+    assert main(["check", str(empty)]) == 2

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from heatgait.data.importer import import_reference, keypoints_from_heatmaps
+from heatgait.data.importer import import_reference
+from heatgait.data.keypoints import decode_keypoints
 from heatgait.data.shards import ShardSet
 
 
@@ -15,7 +16,7 @@ def test_keypoints_are_heatmap_argmax() -> None:
     heatmaps = np.zeros((2, 17, 64, 48), np.float32)
     heatmaps[0, 5, 10, 30] = 0.8  # joint 5 at x=30, y=10
     heatmaps[1, 16, 63, 0] = 0.5
-    keypoints = keypoints_from_heatmaps(heatmaps)
+    keypoints = decode_keypoints(heatmaps)
     np.testing.assert_allclose(keypoints[0, 5], [30, 10, 0.8])
     np.testing.assert_allclose(keypoints[1, 16], [0, 63, 0.5])
 
@@ -43,6 +44,6 @@ def test_import_reference_tree(tmp_path: Path) -> None:
         assert info.dataset == "CASIA-B" and info.num_frames == len(source)
         assert np.abs(shards.read(index) - source).max() <= 0.5 / 255 + 1e-3
         np.testing.assert_allclose(shards.read_keypoints(index)[..., :2],
-                                   keypoints_from_heatmaps(source)[..., :2])
+                                   decode_keypoints(source)[..., :2])
         assert np.isnan(shards.read_side(index, "boxes")).all()
     assert import_reference(root, out, progress=False) == []  # resumable: nothing new

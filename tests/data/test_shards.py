@@ -122,3 +122,33 @@ def test_missing_path_is_a_one_line_error(tmp_path: Path) -> None:
 def test_record_key_without_track() -> None:
     record = SequenceRecord("001", "bg-02", "180", *(np.zeros((0,)),) * 5)
     assert record.key == "001/bg-02/180"
+
+
+def test_find_shards_options(shard_folder: Path, tmp_path: Path) -> None:
+    from heatgait.data.shardset import find_shards
+
+    finished = sorted(shard_folder.glob("*.h5"))
+    partial = shard_folder / "shard-00009.h5.partial"
+    partial.write_bytes(b"left by a killed writer")
+    missing = tmp_path / "nowhere.h5"
+    assert find_shards(shard_folder) == finished  # readers: finished shards only
+    assert find_shards([shard_folder], partials=True) == finished + [partial]
+    assert find_shards([finished[1], shard_folder / "x"], missing="keep") == [
+        finished[1], shard_folder / "x"]  # check reports what is missing
+    with pytest.raises(ShardError, match="nowhere.h5: no such shard file or folder"):
+        find_shards([shard_folder, missing])
+
+
+def test_index_of_and_summary(shard_folder: Path) -> None:
+    from heatgait.errors import UsageError
+
+    shards = ShardSet(shard_folder)
+    assert shards.sequences[shards.index_of("003/nm-02/090")].key == "003/nm-02/090"
+    with pytest.raises(UsageError, match=r"no sequence '003/nm' in .*shards; try one of: "
+                                         r"003/nm-01/090, 003/nm-02/090$"):
+        shards.index_of("003/nm")
+    with pytest.raises(UsageError, match="try one of: 001/nm-01/090, 001/nm-02/090, "):
+        shards.index_of("999/bg-01/000")
+    summary = shards.summary()
+    assert (summary.files, summary.sequences, summary.subjects) == (2, 8, 4)
+    assert summary.frames == sum(5 + s + 2 * t for s in range(1, 5) for t in (1, 2))

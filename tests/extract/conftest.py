@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from heatgait.extract.sample_video import read_frames, require_vtest
+from tests.footage import read_frames, require_vtest
 
 
 def write_clip(path: Path, frames: list[np.ndarray], fps: float = 10.0) -> Path:

@@ -8,7 +8,7 @@ import pytest
 from heatgait.errors import UsageError
 from heatgait.extract.blazepose import BlazePoseBackend, landmarks_to_heatmap_frame
 from heatgait.extract.blazepose_detector import BlazePersonDetector
-from heatgait.extract.sample_video import read_frames, require_vtest
+from tests.footage import read_frames, require_vtest
 
 FRAMES = [200, 600]
 

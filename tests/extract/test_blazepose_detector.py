@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from heatgait.extract import blazepose_detector as bd
-from heatgait.extract.sample_video import read_frames, require_vtest
+from heatgait.extract.boxes import nms
+from tests.footage import read_frames, require_vtest
 
 # Mid-video frames of vtest.avi with 7 walkers each (counted by eye).
 FRAMES = [200, 600, 700]
@@ -52,7 +53,7 @@ def test_nms_keeps_best_of_overlapping_boxes() -> None:
     boxes = np.array([[0, 0, 10, 10], [1, 1, 11, 11], [50, 50, 60, 60], [0, 0, 10, 4]], float)
     scores = np.array([0.6, 0.9, 0.5, 0.7])
     # IoU(0, 1) = 81/119 > 0.3; box 3 overlaps box 1 by 27/109 < 0.3.
-    assert bd.nms(boxes, scores, 0.3).tolist() == [1, 3, 2]
+    assert nms(np.column_stack([boxes, scores]), 0.3).tolist() == [1, 3, 2]
 
 
 def test_tiles_cover_the_frame_with_overlap() -> None:

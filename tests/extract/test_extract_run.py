@@ -1,13 +1,19 @@
 """``heatgait extract`` end to end on real clips with the offline BlazePose models."""
 
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
+import yaml
 
 from heatgait.cli.app import main
 from heatgait.data.check import check_shards
 from heatgait.data.shardset import ShardSet
+from heatgait.extract.job import choose_detector
+from tests.footage import read_frames, require_vtest
 
 
 @pytest.mark.slow
@@ -78,3 +84,37 @@ def test_unknown_pose_is_a_usage_error_listing_the_names(tmp_path, walker_crops,
     assert main(["extract", str(clip), "--out", str(tmp_path / "o"), "--pose", "openpose"]) == 2
     err = capsys.readouterr().err
     assert "unknown --pose 'openpose'" in err and "hrnet" in err and "blazepose" in err
+
+
+def test_detector_choice() -> None:
+    assert choose_detector("full-frame", "blazepose", "rtmdet-person") == "full-frame"
+    assert choose_detector(None, "blazepose", "rtmdet-person") == "blazepose"
+    assert choose_detector(None, "hrnet", "rtmdet-tiny") == "rtmdet-tiny"
+    assert choose_detector(None, None, "blazepose") == "blazepose"
+    assert choose_detector(None, "my_pose_config.py", "rtmdet-person") == "rtmdet-person"
+
+
+@pytest.mark.slow
+def test_pose_blazepose_alone_brings_its_detector_offline(tmp_path, clip_writer):
+    """``--pose blazepose`` without ``--det`` must not reach for RTMDet weights (a download)."""
+    clip = clip_writer(tmp_path / "clip.avi", read_frames(require_vtest(), list(range(100, 120))))
+    out = tmp_path / "shards"
+    dead_proxy = "http://127.0.0.1:9"  # any download attempt fails at once: we are offline
+    env = {**os.environ, "HTTP_PROXY": dead_proxy, "HTTPS_PROXY": dead_proxy,
+           "http_proxy": dead_proxy, "https_proxy": dead_proxy, "NO_PROXY": "", "no_proxy": ""}
+    proc = subprocess.run([sys.executable, "-m", "heatgait.cli.app", "extract", str(clip),
+                           "--pose", "blazepose", "--out", str(out), "--max-frames", "20"],
+                          capture_output=True, text=True, env=env, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "wrote " in proc.stdout and "failed 0" in proc.stdout
+    assert check_shards(out) == []
+    shards = ShardSet(out)
+    assert len(shards) >= 1
+    attrs = shards.attrs(0)
+    assert attrs["detector"] == "blazepose-detector" and attrs["pose_model"] == "blazepose"
+    assert attrs["frames_total"] == 20 and attrs["det_score_thr"] == 0.5
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["detector"] == "blazepose-detector"
+    assert manifest["sequences"] == len(shards)
+    recipe = yaml.safe_load((out / "recipe.yaml").read_text())
+    assert recipe["extract"]["detector"] == "blazepose" and recipe["extract"]["pose"] == "blazepose"

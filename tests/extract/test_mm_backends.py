@@ -8,23 +8,20 @@ from heatgait.errors import HeatgaitError
 from heatgait.extract.backends import build_detector, build_pose
 from heatgait.extract.geometry import crop_people
 from heatgait.extract.inputs import SequenceSource
-from heatgait.extract.pipeline import extract_sequence
+from heatgait.extract.sequence import extract_sequence
 
 pytestmark = pytest.mark.mm
 
 
 def test_packaged_configs_and_their_weights_urls():
-    from heatgait.extract.mm_backends import (
-        _DET_CONFIGS,
-        _POSE_CONFIGS,
-        metafile_weights,
-        packaged_config,
-    )
+    from heatgait.extract.mm_backends import metafile_weights, packaged_config
+    from heatgait.extract.names import DETECTOR_MODELS, POSE_MODELS
 
-    for relative in _POSE_CONFIGS.values():
+    for relative in (m.config for m in POSE_MODELS.values() if m.stack == "mmpose"):
         config = packaged_config("mmpose", relative)
         assert str(metafile_weights(config)).startswith("https://")
-    for package, relative, _ in _DET_CONFIGS.values():
+    for package, relative in ((m.package, m.config) for m in DETECTOR_MODELS.values()
+                              if m.stack == "mmdet"):
         assert packaged_config(package, relative).is_file()
 
 

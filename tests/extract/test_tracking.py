@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from heatgait.extract.tracking import Tracker, box_iou, nms, track_people
+from heatgait.extract.boxes import box_iou, filter_people, nms
+from heatgait.extract.tracking import Tracker, track_people
 
 
 def _walker(x0: float, y0: float, step: float, frames: int, w: float = 40, h: float = 100):
@@ -53,8 +54,6 @@ def test_iou_and_nms():
 
 
 def test_filter_people_drops_weak_and_degenerate_boxes():
-    from heatgait.extract.pipeline import filter_people
-
     boxes = np.array([[0, 0, 10, 20, 0.9], [1, 1, 11, 21, 0.8], [5, 5, 5, 30, 0.95],
                       [50, 0, 60, 20, 0.2]], dtype=np.float32)
     np.testing.assert_array_equal(filter_people(boxes, 0.3, 0.5), boxes[:1])

@@ -7,6 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+from heatgait.data.keypoints import decode_keypoints
 from heatgait.synth.generate import (
     SynthOptions,
     iter_records,
@@ -15,7 +16,7 @@ from heatgait.synth.generate import (
     subject_params,
 )
 from heatgait.synth.params import draw_sequence, draw_subject
-from heatgait.synth.render import gaussian_peaks, peak_keypoints, segment_shade
+from heatgait.synth.render import gaussian_peaks, segment_shade
 from heatgait.synth.sequence import render_sequence
 
 OPTS = SynthOptions(subjects=4, seed=7, frames=(12, 16))
@@ -115,7 +116,7 @@ def test_drawing_primitives_by_hand() -> None:
     peaks = gaussian_peaks(xy, np.full((1, 2), 1.5), np.array([[1.0, 0.5]]))
     assert peaks[0, 0, 20, 10] == pytest.approx(1.0) and peaks[0, 1, 5, 30] == pytest.approx(0.5)
     assert peaks[0, 0, 20, 12] == pytest.approx(np.exp(-4 / (2 * 1.5**2)), rel=1e-5)
-    kp = peak_keypoints(peaks)
+    kp = decode_keypoints(peaks)
     assert kp[0].tolist() == [[10.0, 20.0, 1.0], [30.0, 5.0, 0.5]]
     shade = segment_shade(np.array([[[5.0, 10.0]]]), np.array([[[5.0, 50.0]]]), np.array([2.0]))
     assert shade[0, 30, 5] == pytest.approx(1.0)  # on the segment

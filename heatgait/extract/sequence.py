@@ -1,12 +1,14 @@
 """One sequence through stage 1: decode -> detect -> track -> RGB crop -> pose -> frame filter.
 
 Frames are decoded ahead in a background thread and handled in chunks of ``batch_size``: the
-detector sees a chunk at once, the tracker assigns every box to a walker, every box is cropped
-in RGB space (geometry.crop_people) and the crops go through the pose model in batches. Only
-the raw heatmaps of each track are kept (float16 while buffering), never the frames, so memory
-grows with the number of tracked person-frames, not with the video. At the end each walker
-becomes a :class:`SequenceRecord` (the longest one only, for one-subject data sets), its frames
-with mean keypoint score below ``min_frame_score`` dropped and counted in ``meta``.
+detector sees a chunk at once and returns its final person boxes (score threshold and NMS are
+its own last step, ``boxes.filter_people``), the tracker assigns every box to a walker, every
+box is cropped in RGB space (geometry.crop_people) and the crops go through the pose model in
+batches. Only the raw heatmaps of each track are kept (float16 while buffering), never the
+frames, so memory grows with the number of tracked person-frames, not with the video. At the
+end each walker becomes a :class:`SequenceRecord` (the longest one only, for one-subject data
+sets), its frames with mean keypoint score below ``min_frame_score`` dropped and counted in
+``meta``.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from heatgait.data.records import SequenceRecord
 from heatgait.extract.backends import PersonDetector, PoseBackend
 from heatgait.extract.geometry import crop_people
 from heatgait.extract.inputs import SequenceSource
-from heatgait.extract.tracking import Tracker, nms
+from heatgait.extract.tracking import Tracker
 from heatgait.extract.video import read_chunks
 
 
@@ -48,18 +50,6 @@ class SequenceResult:
     @property
     def status(self) -> str:
         return "ok" if self.records else "empty"
-
-
-def filter_people(boxes: np.ndarray, score_thr: float | None, nms_thr: float) -> np.ndarray:
-    """Detector boxes [n, 5] -> those above score_thr (and of positive size) after NMS.
-
-    ``score_thr`` None keeps the detector's own threshold (applied when it was built).
-    """
-    boxes = np.asarray(boxes, dtype=np.float32).reshape(-1, 5)
-    sized = (boxes[:, 2] - boxes[:, 0] >= 1.0) & (boxes[:, 3] - boxes[:, 1] >= 1.0)
-    scored = boxes[:, 4] >= (score_thr if score_thr is not None else -np.inf)
-    boxes = boxes[scored & sized]
-    return boxes[nms(boxes, nms_thr)] if len(boxes) else boxes
 
 
 def run_pose(pose: PoseBackend, crops: np.ndarray, batch_size: int
@@ -89,7 +79,7 @@ def extract_sequence(source: SequenceSource, detector: PersonDetector, pose: Pos
         detections = detector(frames)
         owners: list[tuple[int, int, np.ndarray]] = []  # (track id, frame, box [5])
         for local, (index, boxes) in enumerate(zip(indices, detections)):
-            boxes = filter_people(boxes, cfg.det_score_thr, cfg.det_nms_thr)
+            boxes = np.asarray(boxes, dtype=np.float32).reshape(-1, 5)  # final: NMS done
             for track_id, box in zip(tracker.update(int(index), boxes), boxes):
                 owners.append((track_id, local, box))
         if owners:
