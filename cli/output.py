@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 import os
 import warnings
+from pathlib import Path
 
 VERBOSE_FLAGS = ("--verbose", "-v")
-THIRD_PARTY_LOGGERS = ("mmengine", "mmcv", "mmdet", "mmpose", "mmpretrain", "py.warnings")
 
 
 def debug_requested() -> bool:
@@ -28,6 +28,25 @@ def take_verbose_flag(argv: list[str]) -> tuple[list[str], bool]:
     return kept, len(kept) != len(argv)
 
 
+def _own_folders() -> tuple[Path, ...]:
+    import heatgait
+
+    return (Path(heatgait.__file__).resolve().parent, Path(__file__).resolve().parent)
+
+
+def _heatgait_warnings_only(show):
+    if getattr(show, "heatgait_only", False):
+        return show
+    own = _own_folders()
+
+    def filtered(message, category, filename, lineno, file=None, line=None):
+        if any(Path(filename).resolve().is_relative_to(folder) for folder in own):
+            show(message, category, filename, lineno, file, line)
+
+    filtered.heatgait_only = True
+    return filtered
+
+
 def quiet_third_party() -> None:
     """Hide third-party warnings and log lines below ERROR for the rest of the process.
 
@@ -35,8 +54,12 @@ def quiet_third_party() -> None:
     they are quiet too.
     """
     os.environ.setdefault("PYTHONWARNINGS", "ignore")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow Lite / LiteRT C++ logs
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow C++ logs
+    os.environ["HEATGAIT_QUIET"] = "1"  # LiteRT's delegate line (heatgait.extract.litert)
     warnings.filterwarnings("ignore")
     warnings.filterwarnings("default", module=r"heatgait(\..*)?$")
-    for name in THIRD_PARTY_LOGGERS:
-        logging.getLogger(name).setLevel(logging.ERROR)
+    # mmdet and mmpose reset the filters (warnings.simplefilter("once")) while building models,
+    # so the display itself keeps only heatgait's own warnings
+    warnings.showwarning = _heatgait_warnings_only(warnings.showwarning)
+    # mmengine's MMLogger instances bypass logging.getLogger, but not the manager's switch
+    logging.disable(logging.WARNING)

@@ -137,9 +137,11 @@ def recipe_to_dict(recipe: Recipe) -> dict[str, Any]:
 
 def save_recipe(recipe: Recipe, path: str | Path) -> Path:
     """Writes the resolved recipe (what actually ran) as YAML."""
+    from heatgait.fileio import write_text
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(recipe_to_dict(recipe), sort_keys=False))
+    write_text(path, yaml.safe_dump(recipe_to_dict(recipe), sort_keys=False))
     return path
 
 

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from heatgait.errors import ConfigError
-from heatgait.extract.backends import DETECTOR_NAMES, POSE_NAMES
 from heatgait.extract.inputs import LAYOUTS
+from heatgait.extract.names import DETECTOR_NAMES, POSE_NAMES
 from heatgait.models.variants import VARIANT_NAMES, conflicts
 
 
@@ -57,6 +57,14 @@ def choice_of(hint: Any) -> OneOf | None:
     if typing.get_origin(hint) is Annotated:
         return next((m for m in hint.__metadata__ if isinstance(m, OneOf)), None)
     return None
+
+
+def check_choice(section: type, key: str, value: str, flag: str) -> None:
+    """A value given on the command line for ``section.key``: UsageError naming ``flag``."""
+    hint = typing.get_type_hints(section, include_extras=True)[key]
+    choice = choice_of(hint)
+    if choice is not None and not choice.accepts(value):
+        raise ConfigError(f"unknown {flag} {value!r}; use {choice.describe()}")
 
 
 class _Checked:

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from heatgait.evaluation.protocols import Result
+from heatgait.fileio import write_text
 
 
 def _cell(value: float | None) -> str:
@@ -52,7 +53,7 @@ def write_json(result: Result, path: str | Path, extra: dict | None = None) -> P
     path.parent.mkdir(parents=True, exist_ok=True)
     data = result.to_dict()
     data["details"].update(extra or {})
-    path.write_text(json.dumps(data, indent=2) + "\n")
+    write_text(path, json.dumps(data, indent=2) + "\n")
     return path
 
 

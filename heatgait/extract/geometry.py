@@ -1,6 +1,6 @@
 """Crop geometry of stage 1: person box -> padded, aspect-fixed region -> 256x192 RGB crop.
 
-The paper's "pretreatment in RGB space" (DESIGN.md section 2) crops the person out of the
+The paper's "pretreatment in RGB space" (docs/design.md, section 2) crops the person out of the
 frame *before* pose estimation, exactly as mmpose's ``GetBBoxCenterScale(padding=1.25)`` +
 ``TopdownAffine`` do: the box is padded, its aspect ratio is widened (never shrunk) to the pose
 input's 192/256, and that region is warped to the input size with zeros outside the image.

@@ -11,11 +11,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from heatgait.config import Recipe, save_recipe
+from heatgait.config import ExtractConfig, Recipe, save_recipe
+from heatgait.config.schema import check_choice
 from heatgait.devices import resolve_device
+from heatgait.env import CUDA_OPS_FIX, mmcv_cuda_compiled
+from heatgait.errors import HeatgaitError
 from heatgait.extract.backends import build_detector, build_pose, default_score_threshold
 from heatgait.extract.inputs import discover, layout_counts
-from heatgait.extract.names import POSE_MODELS
+from heatgait.extract.names import DETECTOR_MODELS, POSE_MODELS
 from heatgait.extract.runner import RunTotals, gather_reports, run_rank, write_manifest
 from heatgait.launch import launch_env
 
@@ -44,6 +47,19 @@ def choose_detector(detector: str | None, pose: str | None, recipe_detector: str
     return own or recipe_detector
 
 
+def require_cuda_ops(device: str, pose: str, detector: str) -> None:
+    """Refuse, before any work, a CUDA run of the OpenMMLab models with CPU-only mmcv ops."""
+    if not device.startswith("cuda"):
+        return
+    mm_pose = pose.endswith(".py") or (pose in POSE_MODELS and POSE_MODELS[pose].stack == "mmpose")
+    mm_det = detector.endswith(".py") or (detector in DETECTOR_MODELS
+                                          and DETECTOR_MODELS[detector].stack == "mmdet")
+    if (mm_pose or mm_det) and not mmcv_cuda_compiled():
+        raise HeatgaitError(f"--device {device}: mmcv's compiled ops here were built without "
+                            f"CUDA, so {pose if mm_pose else detector} cannot run on the GPU; "
+                            f"{CUDA_OPS_FIX}")
+
+
 def extract_videos(inputs: Sequence[str | Path], out_dir: str | Path, *,
                    recipe: Recipe | None = None, dataset: str | None = None,
                    layout: str | None = None, pose: str | None = None,
@@ -63,6 +79,9 @@ def extract_videos(inputs: Sequence[str | Path], out_dir: str | Path, *,
     recipe = recipe or Recipe(name="extract")
     cfg = recipe.extract
     cfg.detector = choose_detector(detector, pose, cfg.detector)
+    for flag, value in (("--det", detector), ("--layout", layout), ("--pose", pose)):
+        if value is not None:  # checked against the recipe's closed choices
+            check_choice(ExtractConfig, "detector" if flag == "--det" else flag[2:], value, flag)
     for name, value in (("layout", layout), ("pose", pose), ("batch_size", batch_size),
                         ("max_frames", max_frames)):
         if value is not None:
@@ -79,6 +98,7 @@ def extract_videos(inputs: Sequence[str | Path], out_dir: str | Path, *,
     dataset = dataset or (recipe.data.dataset if recipe.source else DATASET_NAMES[used_layout])
     multi = used_layout == "generic" if multi_person is None else multi_person
     dev = resolve_device(device)
+    require_cuda_ops(dev, cfg.pose, cfg.detector)
     pose_backend = build_pose(cfg.pose, pose_weights, dev, random_init)
     person_detector = build_detector(cfg.detector, det_weights, dev, cfg.det_score_thr,
                                      cfg.det_nms_thr, random_init)

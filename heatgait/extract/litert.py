@@ -8,11 +8,16 @@ by their shape, not by their order in the file.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
+from collections.abc import Iterator
 from typing import Any
 
 from heatgait.errors import MissingDependencyError
 from heatgait.extract.model_cache import ModelFile, resolve_model
+
+QUIET_ENV = "HEATGAIT_QUIET"  # set by the CLI unless --verbose: hide native runtime chatter
 
 
 def load_interpreter(model: ModelFile, model_path: str | os.PathLike | None = None,
@@ -26,9 +31,29 @@ def load_interpreter(model: ModelFile, model_path: str | os.PathLike | None = No
             "ai-edge-litert is not installed; `pip install ai-edge-litert` for --pose blazepose"
         ) from exc
     path = resolve_model(model, model_path)
-    interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
-    interpreter.allocate_tensors()
+    with _native_stderr_hidden(os.environ.get(QUIET_ENV, "") == "1"):
+        interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
+        interpreter.allocate_tensors()
     return interpreter
+
+
+@contextlib.contextmanager
+def _native_stderr_hidden(hide: bool) -> Iterator[None]:
+    """LiteRT's C++ runtime prints "INFO: Created TensorFlow Lite XNNPACK delegate" straight
+    to file descriptor 2 (no Python logging or warning to filter), so a quiet CLI hides that
+    descriptor while the interpreter is built."""
+    if not hide:
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def input_index(interpreter: Any) -> int:

@@ -88,3 +88,24 @@ def test_verbose_is_accepted_anywhere_and_third_party_noise_is_hidden():
     quiet = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            check=True)
     assert quiet.stderr == "", quiet.stderr
+
+
+def test_a_newcomers_terminal_shows_heatgait_lines_only(tmp_path):
+    from tests.footage import require_vtest
+
+    exe = os.path.join(os.path.dirname(sys.executable), "heatgait")
+    video = str(require_vtest())
+    runs = {
+        "mm": [exe, "extract", video, "--pose", "hrnet", "--det", "rtmdet-person",
+               "--random-init", "--max-frames", "2", "--out", str(tmp_path / "mm")],
+        "blazepose": [exe, "extract", video, "--pose", "blazepose", "--max-frames", "12",
+                      "--out", str(tmp_path / "bp")],
+    }
+    for name, argv in runs.items():
+        done = subprocess.run(argv, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+        for noise in ("Warning", "mmengine - INFO", "XNNPACK", "pkg_resources"):
+            assert noise not in done.stderr, (name, done.stderr[-800:])
+    loud = subprocess.run([*runs["blazepose"][:-1], str(tmp_path / "bp2"), "--verbose"],
+                          capture_output=True, text=True, check=False)
+    assert loud.returncode == 0 and "XNNPACK" in loud.stderr  # --verbose shows it again
