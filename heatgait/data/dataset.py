@@ -5,6 +5,12 @@ and maximum. A training sample reads only its 30 sampled frames, so it is normal
 those frames (reading the whole sequence to find its extremes would cost ~3x the I/O; the
 stored values are already in [0, 1], so both give nearly the same scale). Test sequences are
 read whole and normalised over all their frames, as the authors did.
+
+With ``ship_stored=True`` both datasets return the heatmaps as stored (uint8 / float16) with
+the sample's decode and min-max scaling, and :func:`heatgait.data.model_input.to_model_input`
+finishes them on the device, bit for bit as here (the training loader and evaluation do this:
+a quarter of float32's bytes go through the workers' shared memory, the pinned buffers and
+the host-to-GPU copy).
 """
 
 from __future__ import annotations
@@ -16,7 +22,8 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset, get_worker_info
 
-from heatgait.data.schema import HEATMAP_SHAPE
+from heatgait.data.model_input import StoredHeatmaps, StoredSequences, stored_scaling
+from heatgait.data.schema import HEATMAP_SHAPE, decode_heatmaps
 from heatgait.data.shardset import ShardSet
 
 
@@ -39,6 +46,9 @@ Tag = tuple[int, int, int]  # (step, slot in the batch, item): a sample of a giv
 class TrainingSequences(Dataset):
     """item -> (heatmaps [frames, 17, 64, 48] float32, label): frames drawn unordered at random.
 
+    ``ship_stored``: item -> :class:`StoredHeatmaps` (the stored dtype and the scaling that
+    decodes and normalises it) instead, the same sample once through ``to_model_input``.
+
     Sequences with fewer frames than ``frames`` are sampled with replacement. An ``int`` item
     draws from a per-process stream (``seed`` mixed with torch's per-worker seed). A
     :data:`Tag` item ``(step, slot, item)`` draws from ``default_rng([seed, step, rank, slot])``,
@@ -48,11 +58,12 @@ class TrainingSequences(Dataset):
 
     def __init__(self, shards: ShardSet, indices: Sequence[int], label_of_subject: dict[str, int],
                  frames: int = 30, normalize: bool = True, seed: int = 0, rank: int = 0,
-                 labels: Sequence[int] | None = None):
+                 labels: Sequence[int] | None = None, ship_stored: bool = False):
         self.shards = shards
         self.indices = list(indices)
         self.frames = frames
         self.normalize = normalize
+        self.ship_stored = ship_stored
         self.seed = seed
         self.rank = rank
         # explicit labels (one per index) win: e.g. a shuffled-label control run
@@ -78,7 +89,7 @@ class TrainingSequences(Dataset):
         rng = rng or self._generator()
         return rng.choice(num_frames, size=self.frames, replace=num_frames < self.frames)
 
-    def __getitem__(self, item: int | Tag) -> tuple[torch.Tensor, int]:
+    def __getitem__(self, item: int | Tag) -> tuple[torch.Tensor, int] | StoredHeatmaps:
         rng = None
         if isinstance(item, tuple):
             step, slot, item = item
@@ -87,8 +98,15 @@ class TrainingSequences(Dataset):
         picks = self.sample_positions(self.shards.sequences[index].num_frames, rng)
         # unordered (GaitHeat pools over time with a max); read in file order, then put back
         order = np.argsort(picks, kind="stable")
+        stored = self.shards.read_stored(index, picks[order])  # [frames, 17, 64, 48]
+        if self.ship_stored:
+            heatmaps = np.empty_like(stored)
+            heatmaps[order] = stored
+            return StoredHeatmaps(torch.from_numpy(heatmaps),
+                                  torch.from_numpy(stored_scaling(stored, self.normalize)),
+                                  self.labels[item])
         heatmaps = np.empty((self.frames, *HEATMAP_SHAPE), dtype=np.float32)
-        heatmaps[order] = self.shards.read(index, picks[order])  # [frames, 17, 64, 48]
+        heatmaps[order] = decode_heatmaps(stored)
         if self.normalize:
             heatmaps = min_max_normalize(heatmaps)
         return torch.from_numpy(np.ascontiguousarray(heatmaps)), self.labels[item]
@@ -99,26 +117,33 @@ class TestSequences(Dataset):
 
     ``max_frames`` caps memory for very long sequences by keeping that many evenly spaced
     frames (the model pools over time, so an even spread keeps the whole gait cycle).
+    ``ship_stored``: item -> StoredHeatmaps(heatmaps as stored, scaling, item), batched by
+    :func:`collate_stored_sequences` and finished by ``to_model_input`` on the device.
     """
 
     __test__ = False  # not a pytest class despite its name
 
     def __init__(self, shards: ShardSet, indices: Sequence[int], normalize: bool = True,
-                 max_frames: int | None = None):
+                 max_frames: int | None = None, ship_stored: bool = False):
         self.shards = shards
         self.indices = list(indices)
         self.normalize = normalize
         self.max_frames = max_frames
+        self.ship_stored = ship_stored
 
     def __len__(self) -> int:
         return len(self.indices)
 
-    def __getitem__(self, item: int) -> tuple[torch.Tensor, int]:
+    def __getitem__(self, item: int) -> tuple[torch.Tensor, int] | StoredHeatmaps:
         index = self.indices[item]
         total = self.shards.sequences[index].num_frames
         positions = None
         if self.max_frames is not None and total > self.max_frames:
             positions = np.unique(np.linspace(0, total - 1, self.max_frames).round().astype(int))
+        if self.ship_stored:
+            stored = self.shards.read_stored(index, positions)  # [T, 17, 64, 48]
+            return StoredHeatmaps(torch.from_numpy(stored),
+                                  torch.from_numpy(stored_scaling(stored, self.normalize)), item)
         heatmaps = self.shards.read(index, positions)  # [T, 17, 64, 48]
         if self.normalize:
             heatmaps = min_max_normalize(heatmaps)
@@ -135,3 +160,12 @@ def collate_variable_length(batch: Sequence[tuple[torch.Tensor, int]]
         padded[row, : len(heatmaps)] = heatmaps
     items = torch.tensor([item for _, item in batch], dtype=torch.long)
     return padded, lengths, items
+
+
+def collate_stored_sequences(batch: Sequence[StoredHeatmaps]) -> StoredSequences:
+    """Zero-pad stored test sequences: heatmaps [n, t_max, 17, 64, 48], scaling [n, 3],
+    lengths [n], items [n] (``to_model_input`` keeps the padding at zero)."""
+    padded, lengths, items = collate_variable_length(
+        [(sample.heatmaps, sample.label) for sample in batch])
+    scaling = torch.stack([sample.scaling for sample in batch])
+    return StoredSequences(padded, scaling, lengths, items)

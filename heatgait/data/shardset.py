@@ -47,10 +47,41 @@ class SequenceInfo:
     group: str = ""  # the sequence's group name inside the shard ("000042")
 
 
+def _frame_chunks(dataset: h5py.Dataset) -> bool:
+    """Whether each frame is one chunk whose only filter is deflate (what ShardWriter writes):
+    then frames can be read as raw chunks and inflated here, skipping HDF5's per-read
+    selection and filter machinery (about a quarter of a read's time for one 52 KB frame)."""
+    if dataset.chunks != (1, *dataset.shape[1:]) or not hasattr(dataset.id, "read_direct_chunk"):
+        return False
+    plist = dataset.id.get_create_plist()
+    filters = [plist.get_filter(i)[0] for i in range(plist.get_nfilters())]
+    return filters == [h5py.h5z.FILTER_DEFLATE]
+
+
+def _read_chunks(dataset: h5py.Dataset, frames: np.ndarray, out: np.ndarray) -> None:
+    """Frames at ``frames`` into ``out``, one raw chunk read + zlib inflate each."""
+    frame_bytes = out[0].nbytes if len(out) else 0
+    flat = out.reshape(len(out), -1).view(np.uint8)  # [u, bytes]
+    tail = (0,) * (dataset.ndim - 1)
+    for row, frame in enumerate(frames.tolist()):
+        mask, raw = dataset.id.read_direct_chunk((frame, *tail))
+        # bit 0 set: deflate (an optional filter) was skipped for this chunk, it is raw
+        try:
+            data = raw if mask & 1 else zlib.decompress(raw)
+        except zlib.error as error:
+            raise OSError(f"frame {frame} does not inflate ({error})") from None
+        if len(data) != frame_bytes:
+            raise OSError(f"chunk of frame {frame} holds {len(data)} bytes, not {frame_bytes}")
+        flat[row] = np.frombuffer(data, dtype=np.uint8)
+
+
 def _read_frames(dataset: h5py.Dataset, frames: np.ndarray) -> np.ndarray:
     """Frames at sorted unique positions. h5py's fancy indexing costs ~4 ms a frame; one
     slice read per run of consecutive frames costs what the decompression costs."""
     out = np.empty((len(frames), *dataset.shape[1:]), dtype=dataset.dtype)
+    if _frame_chunks(dataset):
+        _read_chunks(dataset, frames, out)
+        return out
     breaks = np.flatnonzero(np.diff(frames) != 1) + 1
     start = 0
     for run in np.split(frames, breaks):
@@ -202,19 +233,24 @@ class ShardSet:
 
     def read(self, index: int, frames: np.ndarray | None = None) -> np.ndarray:
         """Heatmaps [t, 17, 64, 48] float32 in [0, 1]; ``frames``: sorted positions to read."""
+        return decode_heatmaps(self.read_stored(index, frames))
+
+    def read_stored(self, index: int, frames: np.ndarray | None = None) -> np.ndarray:
+        """Heatmaps [t, 17, 64, 48] as stored (uint8 or float16), each frame CRC-checked.
+
+        ``frames``: sorted positions to read (repeats allowed); all frames when None.
+        """
         info, group = self._group(index)
         try:
             dataset = group["heatmaps"]
             if frames is None:
-                unique = np.arange(info.num_frames)
-                stored = dataset[()]  # [T, 17, 64, 48]
-                inverse = None
+                unique, inverse = np.arange(info.num_frames), None
             else:
                 positions = np.asarray(frames, dtype=np.int64)
                 unique, inverse = np.unique(positions, return_inverse=True)
                 if len(unique) and (unique[0] < 0 or unique[-1] >= info.num_frames):
                     raise IndexError(f"frame positions must lie in [0, {info.num_frames})")
-                stored = _read_frames(dataset, unique)  # [u, 17, 64, 48], each frame once
+            stored = _read_frames(dataset, unique)  # [u, 17, 64, 48], each frame once
             crc = group[FRAME_CRC_DATASET][()] if self.verify else None
         except IndexError:
             raise
@@ -222,10 +258,12 @@ class ShardSet:
             raise self._error(info, error) from None
         if crc is not None:
             for frame_number, frame in zip(unique.tolist(), stored):
-                if zlib.crc32(frame.tobytes()) != int(crc[frame_number]):
+                if zlib.crc32(frame) != int(crc[frame_number]):
                     raise ShardError(f"{info.shard}: sequence {info.key} frame {frame_number} "
                                      "fails its checksum (corrupt data); re-extract the shard")
-        return decode_heatmaps(stored if inverse is None else stored[inverse])
+        if inverse is None or np.array_equal(inverse, np.arange(len(inverse))):
+            return stored  # sorted without repeats: already in order, no copy
+        return stored[inverse]
 
     def read_keypoints(self, index: int) -> np.ndarray:
         """Decoded keypoints [T, 17, 3] (x, y, score in heatmap pixels)."""

@@ -1,10 +1,12 @@
 """Test embeddings: every frame of every test sequence through the network, and their files.
 
 ``embed_sequences`` batches whole sequences of different lengths (zero-padded, with their
-lengths passed to the model so padding never enters the temporal max), runs the model under
-``torch.inference_mode`` (autocast to float16 on CUDA) and returns the fusion embeddings with
-the sequences' labels. ``save_embeddings`` / ``load_embeddings`` keep them in a ``.npz`` so a
-protocol can be re-scored, or another protocol tried, without the network.
+lengths passed to the model so padding never enters the temporal max), ships them from the
+workers as stored (uint8 / float16), normalises them on the device with the training loop's
+``to_model_input``, runs the model under ``torch.inference_mode`` (autocast to float16 on
+CUDA) and returns the fusion embeddings with the sequences' labels. ``save_embeddings`` /
+``load_embeddings`` keep them in a ``.npz`` so a protocol can be re-scored, or another
+protocol tried, without the network.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader
 
-from heatgait.data.dataset import TestSequences, collate_variable_length
+from heatgait.data.dataset import TestSequences, collate_stored_sequences
+from heatgait.data.model_input import to_model_input
 from heatgait.data.shardset import ShardSet
 from heatgait.data.splits import load_split
 from heatgait.errors import UsageError
@@ -45,9 +48,11 @@ def embed_sequences(model: torch.nn.Module, shards: ShardSet, indices: Sequence[
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(embeddings [n, c, p] float32, labels [n], types [n], views [n]) of ``indices``."""
     device = torch.device(device)
-    dataset = TestSequences(shards, indices, normalize=normalize, max_frames=max_frames)
+    dataset = TestSequences(shards, indices, normalize=normalize, max_frames=max_frames,
+                            ship_stored=True)
+    cuda = device.type == "cuda"
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=num_workers,
-                        collate_fn=collate_variable_length, pin_memory=device.type == "cuda",
+                        collate_fn=collate_stored_sequences, pin_memory=cuda,
                         persistent_workers=False)
     model = model.to(device).eval()
     outputs: list[np.ndarray] = []
@@ -59,8 +64,11 @@ def embed_sequences(model: torch.nn.Module, shards: ShardSet, indices: Sequence[
         batches = tqdm(loader, desc="embedding", unit="batch", total=len(loader))
     with torch.inference_mode(), torch.autocast(device.type, dtype=torch.float16,
                                                 enabled=device.type == "cuda"):
-        for heatmaps, lengths, items in batches:  # [n, t, 17, 64, 48], [n], [n]
-            out = model(heatmaps.to(device, non_blocking=True), lengths=lengths.to(device))
+        for stored, scaling, lengths, items in batches:  # [n, t, 17, 64, 48], [n, 3], [n], [n]
+            lengths = lengths.to(device, non_blocking=cuda)
+            heatmaps = to_model_input(stored.to(device, non_blocking=cuda),
+                                      scaling.to(device, non_blocking=cuda), lengths)
+            out = model(heatmaps, lengths=lengths)
             outputs.append(out.float().cpu().numpy())  # [n, c, p]
             order.append(items.numpy())
     embeddings = np.concatenate(outputs)[np.argsort(np.concatenate(order))]

@@ -10,6 +10,18 @@ Reading order: ``params`` (who and which recording) -> ``skeleton`` (3D walk, pr
 ``baseline`` is the fairness check (a non-learned nearest-neighbour rank-1).
 """
 
-from heatgait.synth.generate import SynthOptions, SynthSummary, generate_dataset
+from __future__ import annotations
+
+from typing import Any
 
 __all__ = ["SynthOptions", "SynthSummary", "generate_dataset"]
+
+
+def __getattr__(name: str) -> Any:
+    # lazy: the renderer (params, skeleton, sequence, render) needs numpy only; ``generate``
+    # also needs pyyaml for the recipe file, which a bare GPU machine may lack
+    if name in __all__:
+        from heatgait.synth import generate
+
+        return getattr(generate, name)
+    raise AttributeError(f"module 'heatgait.synth' has no attribute {name!r}")

@@ -88,15 +88,23 @@ class TaggedBatches:
 def make_loader(train: TrainingSet, *, p: int, k: int, frames: int, normalize: bool, seed: int,
                 rank: int, world_size: int, start: int, end: int, num_workers: int,
                 pin_memory: bool, sampler_state: dict[str, Any] | None = None,
-                ) -> tuple[DataLoader, TaggedBatches]:
-    """A DataLoader of (heatmaps [n, frames, 17, 64, 48], labels [n]) for iterations
-    ``start`` .. ``end - 1``; ``n`` = this rank's share of the P x K batch."""
+                ship_stored: bool = True) -> tuple[DataLoader, TaggedBatches]:
+    """A DataLoader of batches for iterations ``start`` .. ``end - 1``, ``n`` = this rank's
+    share of the P x K batch.
+
+    A batch is a :class:`~heatgait.data.model_input.StoredHeatmaps` (heatmaps [n, frames, 17,
+    64, 48] in the shards' dtype, scaling [n, 3], labels [n]) that the training loop finishes on
+    its device with ``to_model_input``; ``ship_stored=False`` gives the older (float32
+    heatmaps [n, frames, 17, 64, 48] normalised in the workers, labels [n]) batches instead.
+    ``pin_memory`` (for CUDA) lets the loop copy batches with ``non_blocking=True``.
+    """
     sampler = PKBatchSampler(train.labels, p=p, k=k, seed=seed, rank=rank, world_size=world_size)
     if sampler_state is not None:
         sampler.load_state_dict(sampler_state)
     batches = TaggedBatches(sampler, start, end)
     dataset = TrainingSequences(train.shards, train.indices, train.label_map, frames=frames,
-                                normalize=normalize, seed=seed, rank=rank, labels=train.labels)
+                                normalize=normalize, seed=seed, rank=rank, labels=train.labels,
+                                ship_stored=ship_stored)
     loader = DataLoader(
         dataset, batch_sampler=batches, num_workers=num_workers, pin_memory=pin_memory,
         persistent_workers=num_workers > 0, generator=torch.Generator().manual_seed(seed),

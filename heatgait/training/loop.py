@@ -18,6 +18,7 @@ from typing import Any
 
 import torch
 
+from heatgait.data.model_input import StoredHeatmaps, to_model_input
 from heatgait.errors import HeatgaitError
 from heatgait.training.distributed import DistContext, all_reduce_mean, any_rank
 
@@ -94,7 +95,29 @@ def train_step(opt: Optimisation, heatmaps: torch.Tensor, labels: torch.Tensor,
                       seconds=time.perf_counter() - started, labels=labels.tolist())
 
 
-def run_loop(opt: Optimisation, batches: Iterable[tuple[torch.Tensor, torch.Tensor]],
+def batch_to_device(batch: StoredHeatmaps | tuple[torch.Tensor, torch.Tensor],
+                    device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """A loader batch -> (float32 model input [n, t, 17, 64, 48], labels [n]) on ``device``.
+
+    Stored batches (uint8 / float16 + scaling, see heatgait.training.data.make_loader) are
+    copied as stored and converted and normalised there by ``to_model_input``; a plain
+    (heatmaps, labels) pair is only copied. The copies are asynchronous on CUDA (the loader
+    pins its batches; later kernels on the same stream wait for them).
+    """
+    non_blocking = device.type == "cuda"
+    if isinstance(batch, StoredHeatmaps):
+        stored = batch.heatmaps.to(device, non_blocking=non_blocking)  # [n, t, 17, 64, 48]
+        scaling = batch.scaling.to(device, non_blocking=non_blocking)  # [n, 3]
+        heatmaps = to_model_input(stored, scaling)
+        labels = batch.label
+    else:
+        heatmaps, labels = batch
+        heatmaps = heatmaps.to(device, non_blocking=non_blocking)  # [n, t, 17, 64, 48]
+    return heatmaps, labels.to(device, non_blocking=non_blocking)  # [n]
+
+
+def run_loop(opt: Optimisation,
+             batches: Iterable[StoredHeatmaps | tuple[torch.Tensor, torch.Tensor]],
              ctx: DistContext, start: int, end: int,
              on_step: Callable[[StepResult], None]) -> int:
     """Steps from iteration ``start`` to ``end`` over ``batches``; returns the last iteration.
@@ -102,12 +125,10 @@ def run_loop(opt: Optimisation, batches: Iterable[tuple[torch.Tensor, torch.Tens
     ``on_step`` runs after every update (logging, progress, checkpoints).
     """
     iteration = start
-    non_blocking = ctx.device.type == "cuda"
-    for heatmaps, labels in batches:
+    for batch in batches:
         if iteration >= end:
             break
-        heatmaps = heatmaps.to(ctx.device, non_blocking=non_blocking)  # [n, t, 17, 64, 48]
-        labels = labels.to(ctx.device, non_blocking=non_blocking)  # [n]
+        heatmaps, labels = batch_to_device(batch, ctx.device)
         result = train_step(opt, heatmaps, labels, iteration, ctx)
         iteration = result.iteration
         on_step(result)
