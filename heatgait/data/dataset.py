@@ -22,8 +22,10 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset, get_worker_info
 
+from heatgait.config.schema import HeatmapKind
 from heatgait.data.model_input import StoredHeatmaps, StoredSequences, stored_scaling
-from heatgait.data.schema import HEATMAP_SHAPE, decode_heatmaps
+from heatgait.data.regenerate import regenerate_heatmaps
+from heatgait.data.schema import decode_heatmaps
 from heatgait.data.shardset import ShardSet
 
 
@@ -43,6 +45,21 @@ def min_max_normalize(heatmaps: np.ndarray, eps: float = 1e-6) -> np.ndarray:
 Tag = tuple[int, int, int]  # (step, slot in the batch, item): a sample of a given step
 
 
+def read_sample(shards: ShardSet, index: int, positions: np.ndarray,
+                kind: HeatmapKind = "raw") -> np.ndarray:
+    """Frames at ``positions`` (any order, repeats allowed) of a sequence, in that order:
+    [t, 17, 64, 48] as stored (``raw``), or redrawn from the shard's keypoints as float32
+    (``regenerated``, Table 4's ablation, heatgait.data.regenerate)."""
+    positions = np.asarray(positions, dtype=np.int64)
+    if kind == "regenerated":
+        return regenerate_heatmaps(shards.read_keypoints(index), positions)
+    order = np.argsort(positions, kind="stable")  # read in file order, then put back
+    stored = shards.read_stored(index, positions[order])
+    out = np.empty_like(stored)
+    out[order] = stored
+    return out
+
+
 class TrainingSequences(Dataset):
     """item -> (heatmaps [frames, 17, 64, 48] float32, label): frames drawn unordered at random.
 
@@ -58,10 +75,12 @@ class TrainingSequences(Dataset):
 
     def __init__(self, shards: ShardSet, indices: Sequence[int], label_of_subject: dict[str, int],
                  frames: int = 30, normalize: bool = True, seed: int = 0, rank: int = 0,
-                 labels: Sequence[int] | None = None, ship_stored: bool = False):
+                 labels: Sequence[int] | None = None, ship_stored: bool = False,
+                 heatmaps: HeatmapKind = "raw"):
         self.shards = shards
         self.indices = list(indices)
         self.frames = frames
+        self.heatmaps = heatmaps
         self.normalize = normalize
         self.ship_stored = ship_stored
         self.seed = seed
@@ -96,17 +115,12 @@ class TrainingSequences(Dataset):
             rng = np.random.default_rng([self.seed, step, self.rank, slot])
         index = self.indices[item]
         picks = self.sample_positions(self.shards.sequences[index].num_frames, rng)
-        # unordered (GaitHeat pools over time with a max); read in file order, then put back
-        order = np.argsort(picks, kind="stable")
-        stored = self.shards.read_stored(index, picks[order])  # [frames, 17, 64, 48]
+        stored = read_sample(self.shards, index, picks, self.heatmaps)  # [frames, 17, 64, 48]
         if self.ship_stored:
-            heatmaps = np.empty_like(stored)
-            heatmaps[order] = stored
-            return StoredHeatmaps(torch.from_numpy(heatmaps),
+            return StoredHeatmaps(torch.from_numpy(stored),
                                   torch.from_numpy(stored_scaling(stored, self.normalize)),
                                   self.labels[item])
-        heatmaps = np.empty((self.frames, *HEATMAP_SHAPE), dtype=np.float32)
-        heatmaps[order] = decode_heatmaps(stored)
+        heatmaps = decode_heatmaps(stored)
         if self.normalize:
             heatmaps = min_max_normalize(heatmaps)
         return torch.from_numpy(np.ascontiguousarray(heatmaps)), self.labels[item]
@@ -124,12 +138,14 @@ class TestSequences(Dataset):
     __test__ = False  # not a pytest class despite its name
 
     def __init__(self, shards: ShardSet, indices: Sequence[int], normalize: bool = True,
-                 max_frames: int | None = None, ship_stored: bool = False):
+                 max_frames: int | None = None, ship_stored: bool = False,
+                 heatmaps: HeatmapKind = "raw"):
         self.shards = shards
         self.indices = list(indices)
         self.normalize = normalize
         self.max_frames = max_frames
         self.ship_stored = ship_stored
+        self.heatmaps = heatmaps
 
     def __len__(self) -> int:
         return len(self.indices)
@@ -140,11 +156,13 @@ class TestSequences(Dataset):
         positions = None
         if self.max_frames is not None and total > self.max_frames:
             positions = np.unique(np.linspace(0, total - 1, self.max_frames).round().astype(int))
+        if positions is None:
+            positions = np.arange(total)
+        stored = read_sample(self.shards, index, positions, self.heatmaps)  # [T, 17, 64, 48]
         if self.ship_stored:
-            stored = self.shards.read_stored(index, positions)  # [T, 17, 64, 48]
             return StoredHeatmaps(torch.from_numpy(stored),
                                   torch.from_numpy(stored_scaling(stored, self.normalize)), item)
-        heatmaps = self.shards.read(index, positions)  # [T, 17, 64, 48]
+        heatmaps = decode_heatmaps(stored)
         if self.normalize:
             heatmaps = min_max_normalize(heatmaps)
         return torch.from_numpy(heatmaps), item

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader
 
+from heatgait.config.schema import HeatmapKind
 from heatgait.data.dataset import TestSequences, collate_stored_sequences
 from heatgait.data.model_input import to_model_input
 from heatgait.data.shardset import ShardSet
@@ -44,12 +45,12 @@ def select_test_sequences(shards: ShardSet, split_path: str | Path) -> list[int]
 def embed_sequences(model: torch.nn.Module, shards: ShardSet, indices: Sequence[int],
                     device: str | torch.device = "cpu", batch_size: int = 4,
                     num_workers: int = 0, normalize: bool = True, max_frames: int | None = None,
-                    progress: bool = False
+                    progress: bool = False, heatmaps: HeatmapKind = "raw"
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(embeddings [n, c, p] float32, labels [n], types [n], views [n]) of ``indices``."""
     device = torch.device(device)
     dataset = TestSequences(shards, indices, normalize=normalize, max_frames=max_frames,
-                            ship_stored=True)
+                            ship_stored=True, heatmaps=heatmaps)
     cuda = device.type == "cuda"
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=num_workers,
                         collate_fn=collate_stored_sequences, pin_memory=cuda,

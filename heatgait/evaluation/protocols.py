@@ -14,12 +14,14 @@ they compare with published tables:
 from __future__ import annotations
 
 import math
+import typing
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from heatgait.config import EvalConfig
+from heatgait.config.schema import EvalMode, MatchRule
 from heatgait.errors import UsageError
 from heatgait.evaluation.distance import as_parts
 from heatgait.evaluation.scoring import (
@@ -29,8 +31,8 @@ from heatgait.evaluation.scoring import (
     reid_counts,
 )
 
-MODES = ("cross-view", "reid")
-MATCHES = ("exact", "substring")
+MODES = typing.get_args(EvalMode)
+MATCHES = typing.get_args(MatchRule)
 
 
 @dataclass

@@ -104,7 +104,8 @@ def evaluate_checkpoint(checkpoint: str | Path, data: Sequence[str | Path], *,
         model, shards, indices, resolve_device(device),
         batch_size=batch_size or recipe.data.test_batch_size,
         num_workers=recipe.data.num_workers if num_workers is None else num_workers,
-        normalize=trained.data.normalize, max_frames=max_frames, progress=progress)
+        normalize=trained.data.normalize, max_frames=max_frames, progress=progress,
+        heatmaps=trained.data.heatmaps)  # the network sees at test what it saw in training
     return Evaluation(result=evaluate_embeddings(*arrays, recipe.eval), recipe=recipe,
                       embeddings=arrays, checkpoint=state["path"], source_code=code,
                       trained=trained)

@@ -16,6 +16,7 @@ from typing import Any
 import torch
 from torch.utils.data import DataLoader
 
+from heatgait.config.schema import HeatmapKind
 from heatgait.data.dataset import Tag, TrainingSequences, subject_label_map
 from heatgait.data.sampler import PKBatchSampler
 from heatgait.data.shardset import ShardSet
@@ -88,7 +89,8 @@ class TaggedBatches:
 def make_loader(train: TrainingSet, *, p: int, k: int, frames: int, normalize: bool, seed: int,
                 rank: int, world_size: int, start: int, end: int, num_workers: int,
                 pin_memory: bool, sampler_state: dict[str, Any] | None = None,
-                ship_stored: bool = True) -> tuple[DataLoader, TaggedBatches]:
+                ship_stored: bool = True, heatmaps: HeatmapKind = "raw"
+                ) -> tuple[DataLoader, TaggedBatches]:
     """A DataLoader of batches for iterations ``start`` .. ``end - 1``, ``n`` = this rank's
     share of the P x K batch.
 
@@ -104,7 +106,7 @@ def make_loader(train: TrainingSet, *, p: int, k: int, frames: int, normalize: b
     batches = TaggedBatches(sampler, start, end)
     dataset = TrainingSequences(train.shards, train.indices, train.label_map, frames=frames,
                                 normalize=normalize, seed=seed, rank=rank, labels=train.labels,
-                                ship_stored=ship_stored)
+                                ship_stored=ship_stored, heatmaps=heatmaps)
     loader = DataLoader(
         dataset, batch_sampler=batches, num_workers=num_workers, pin_memory=pin_memory,
         persistent_workers=num_workers > 0, generator=torch.Generator().manual_seed(seed),

@@ -179,7 +179,8 @@ def open_loader(recipe: Recipe, train_set: TrainingSet, ctx: distributed.DistCon
         train_set, p=dcfg.batch_p, k=dcfg.batch_k, frames=dcfg.frames_per_sequence,
         normalize=dcfg.normalize, seed=seed, rank=ctx.rank, world_size=ctx.world_size,
         start=start, end=recipe.train.iterations, num_workers=dcfg.num_workers,
-        pin_memory=ctx.device.type == "cuda", sampler_state=state["sampler"] if state else None)
+        pin_memory=ctx.device.type == "cuda", sampler_state=state["sampler"] if state else None,
+        heatmaps=dcfg.heatmaps)
     iterator = iter(loader)
     torch.manual_seed(seed * 1000 + 1 + ctx.rank)
     if state is not None:

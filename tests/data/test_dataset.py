@@ -79,3 +79,28 @@ def test_dataloader_with_two_real_workers(shard_folder: Path) -> None:
     test_loader = DataLoader(TestSequences(shards, range(len(shards))), batch_size=3,
                              num_workers=2, collate_fn=collate_variable_length)
     assert sum(int(lengths.numel()) for _, lengths, _ in test_loader) == len(shards)
+
+
+def test_regenerated_samples_are_drawn_from_the_stored_keypoints(shard_folder: Path) -> None:
+    """data.heatmaps: regenerated (Table 4) reads keypoints, not heatmaps: the same frames as
+    the raw sample, redrawn; stored and float paths agree after to_model_input."""
+    from heatgait.data.dataset import TestSequences, TrainingSequences
+    from heatgait.data.model_input import to_model_input
+    from heatgait.data.regenerate import regenerate_heatmaps
+
+    shards = ShardSet(shard_folder)
+    labels = {s.subject: 0 for s in shards.sequences}
+    raw = TrainingSequences(shards, [0], labels, frames=4, seed=3)
+    regen = TrainingSequences(shards, [0], labels, frames=4, seed=3, heatmaps="regenerated")
+    picks = raw.sample_positions(shards.sequences[0].num_frames,
+                                 np.random.default_rng([3, 7, 0, 1]))
+    want = min_max_normalize(regenerate_heatmaps(shards.read_keypoints(0), picks))
+    got, _ = regen[(7, 1, 0)]
+    np.testing.assert_allclose(got.numpy(), want, atol=1e-6)
+    assert not np.allclose(got.numpy(), raw[(7, 1, 0)][0].numpy())
+    shipped = TrainingSequences(shards, [0], labels, frames=4, seed=3, heatmaps="regenerated",
+                                ship_stored=True)[(7, 1, 0)]
+    device_side = to_model_input(shipped.heatmaps[None], shipped.scaling[None])[0]
+    np.testing.assert_allclose(device_side.numpy(), want, atol=1e-6)
+    whole, _ = TestSequences(shards, [1], heatmaps="regenerated")[0]
+    assert whole.shape == (shards.sequences[1].num_frames, 17, 64, 48)

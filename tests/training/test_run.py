@@ -76,3 +76,19 @@ def test_resume_with_other_subjects_is_refused(tiny_data, tmp_path):
     with pytest.raises(HeatgaitError, match="trained on 3 subjects"):
         select_training(ShardSet(tiny_data), tiny_data / "split.json",
                         {"000": 0, "001": 1, "777": 2})
+
+
+@pytest.mark.slow
+def test_regenerated_heatmaps_train_and_evaluate_from_keypoints(tiny_data: Path, tmp_path: Path):
+    """Table 4's recipe switch end to end: the run records it and eval redraws the same way."""
+    from heatgait.evaluation.run import evaluate_checkpoint
+
+    recipe = tiny_recipe(tiny_data, "train.iterations=2", "data.heatmaps=regenerated")
+    summary = train(recipe, [tiny_data], tmp_path / "run", device="cpu", progress=False)
+    assert summary.iterations == 2
+    state = load_checkpoint(tmp_path / "run")
+    assert state["recipe"]["data"]["heatmaps"] == "regenerated"
+    evaluation = evaluate_checkpoint(tmp_path / "run", [tiny_data], device="cpu", overrides=[
+        "eval.gallery=[nm-01, nm-02]", "eval.probes={NM: [nm-05]}"])
+    assert evaluation.provenance()["heatmaps"] == "regenerated"
+    assert 0.0 <= evaluation.result.mean["rank1"] <= 100.0
