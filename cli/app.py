@@ -34,6 +34,8 @@ COMMANDS: list[tuple[str, str, str, str]] = [
     ("show", "show", "show", "Stage 1"),
     ("train", "train", "train", "Stage 2"),
     ("eval", "eval", "evaluate", "Stage 2"),
+    ("gallery", "gallery", "gallery_app", "Identify"),
+    ("identify", "identify", "identify", "Identify"),
     ("synth", "synth", "synth", "Data and tools"),
     ("demo", "demo", "demo", "Data and tools"),
     ("env", "env", "env", "Data and tools"),
@@ -59,6 +61,9 @@ def _register() -> None:
             if exc.name != qualified:
                 raise
             function = _not_built(name)
+        if isinstance(function, typer.Typer):  # a command group: heatgait gallery add ...
+            app.add_typer(function, name=name, rich_help_panel=panel)
+            continue
         app.command(name, rich_help_panel=panel)(function)
 
 
