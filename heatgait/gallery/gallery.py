@@ -81,6 +81,7 @@ class Gallery:
         self.folder = Path(folder)
         self.con = store.connect(self.folder, create)
         self._index: Any = None
+        self._shape: tuple[int, int] | None = None
         self.index_rebuilt = False  # True when search had to rebuild the index in memory
 
     def close(self) -> None:
@@ -102,8 +103,11 @@ class Gallery:
 
     @property
     def shape(self) -> tuple[int, int] | None:
-        shape = get_meta(self.con, "embedding_shape")
-        return None if shape is None else (int(shape[0]), int(shape[1]))
+        """Embedding shape [c, p] (fixed by the first add, so read once)."""
+        if self._shape is None:
+            shape = get_meta(self.con, "embedding_shape")
+            self._shape = None if shape is None else (int(shape[0]), int(shape[1]))
+        return self._shape
 
     @property
     def calibration(self) -> dict[str, Any] | None:
@@ -133,20 +137,32 @@ class Gallery:
         rows = self.con.execute("SELECT name, COUNT(*) FROM entries GROUP BY name ORDER BY name")
         return {name: int(n) for name, n in rows}
 
-    def _decode(self, blob: bytes) -> np.ndarray:
-        return np.frombuffer(blob, dtype=np.float32).reshape(self.shape)  # [c, p]
+    def _decode(self, blob: bytes, shape: tuple[int, int]) -> np.ndarray:
+        return np.frombuffer(blob, dtype=np.float32).reshape(shape)  # [c, p]
 
     def fetch(self, ids: Sequence[int]) -> dict[int, tuple[Entry, np.ndarray]]:
         """id -> (entry, embedding [c, p]) for the ids that exist."""
         found: dict[int, tuple[Entry, np.ndarray]] = {}
+        entries, emb = self.fetch_block(ids)
+        for entry, vector in zip(entries, emb):
+            found[entry.id] = (entry, vector)
+        return found
+
+    def fetch_block(self, ids: Sequence[int]) -> tuple[list[Entry], np.ndarray]:
+        """(entries, embeddings [k, c, p]) of the ids that exist, in one array."""
         ids = [int(i) for i in ids]
+        entries: list[Entry] = []
+        blobs: list[bytes] = []
         for start in range(0, len(ids), SQL_CHUNK):
             chunk = ids[start:start + SQL_CHUNK]
             rows = self.con.execute(f"SELECT {ENTRY_COLUMNS}, embedding FROM entries WHERE id IN "
                                     f"({','.join('?' * len(chunk))})", chunk)
             for row in rows:
-                found[int(row[0])] = (store.to_entry(row[:-1]), self._decode(row[-1]))
-        return found
+                entries.append(store.to_entry(row[:-1]))
+                blobs.append(row[-1])
+        shape = self.shape or (0, 0)
+        emb = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), *shape)
+        return entries, emb
 
     def iter_embeddings(self, chunk: int = 8192) -> Iterator[tuple[list[Entry], np.ndarray]]:
         """Every entry with its embedding, ``chunk`` at a time: (entries, [k, c, p])."""
@@ -157,8 +173,9 @@ class Gallery:
             if not rows:
                 return
             last = int(rows[-1][0])
+            shape = self.shape
             yield ([store.to_entry(r[:-1]) for r in rows],
-                   np.stack([self._decode(r[-1]) for r in rows]))
+                   np.stack([self._decode(r[-1], shape) for r in rows]))
 
     def picture(self, entry_id: int) -> bytes | None:
         row = self.con.execute("SELECT image FROM pictures WHERE entry_id = ?",
@@ -308,12 +325,14 @@ class Gallery:
             return self._index
         with gallery_lock(self.folder, exclusive=False):
             info, count = self.index_info, self.count()
+            if count == 0:
+                raise UsageError(f"gallery {self.folder} is empty (0 entries); enrol walkers "
+                                 f"with `heatgait gallery add {self.folder} CHECKPOINT "
+                                 "VIDEOS_OR_SHARDS`")
             index = None
             if info["generation"]:
                 index = vindex.read_index(vindex.index_file(self.folder, info["generation"]))
             if index is None or index.ntotal != count:
-                if self.shape is None:
-                    raise HeatgaitError(f"gallery {self.folder} is empty")
                 index, _, _ = self._build_index(count, int(np.prod(self.shape)))
                 self.index_rebuilt = True
         self._index = index
@@ -325,30 +344,30 @@ class Gallery:
         if top < 1:
             raise UsageError(f"top {top}: ask for at least one name per query")
         q = as_parts(queries)
-        if self.count() == 0:
-            raise UsageError(f"gallery {self.folder} is empty (0 entries); enrol walkers with "
-                             f"`heatgait gallery add {self.folder} CHECKPOINT VIDEOS_OR_SHARDS`")
+        index = self._load_index()  # UsageError when the gallery is empty
         self._check_shape(q.shape[1:])
-        ids = vindex.search(self._load_index(), vindex.index_vectors(q),
-                            max(candidates, 4 * top))  # [nq, k]
-        rows = self.fetch(np.unique(ids[ids >= 0]).tolist())
+        ids = vindex.search(index, vindex.index_vectors(q), max(candidates, 4 * top))  # [nq, k]
+        entries, emb = self.fetch_block(np.unique(ids[ids >= 0]).tolist())  # [u, c, p]
+        position = {entry.id: i for i, entry in enumerate(entries)}
         results: list[list[Match]] = []
         for query, row in zip(q, ids):
-            present = [int(i) for i in row if int(i) in rows]
-            results.append(self._rank(query, present, rows, top))
+            rows = np.asarray([position[int(i)] for i in row if int(i) in position], dtype=int)
+            results.append(self._rank(query, rows, entries, emb, top))
         return results
 
     @staticmethod
-    def _rank(query: np.ndarray, ids: list[int], rows: dict[int, tuple[Entry, np.ndarray]],
+    def _rank(query: np.ndarray, rows: np.ndarray, entries: list[Entry], emb: np.ndarray,
               top: int) -> list[Match]:
-        """Exact re-ranking of the candidates: nearest first, each name once."""
-        if not ids:
+        """Exact re-ranking of the candidates ``rows`` of ``emb``: nearest first, each name
+        once."""
+        if not len(rows):
             return []
-        dist = distance_matrix(query[None], np.stack([rows[i][1] for i in ids]))[0]  # [k]
+        dist = distance_matrix(query[None], emb[rows])[0]  # [k]
+        ids = np.asarray([entries[r].id for r in rows])
         matches: list[Match] = []
         seen: set[str] = set()
-        for j in np.lexsort((np.asarray(ids), dist)):  # by distance, then by id
-            entry = rows[ids[j]][0]
+        for j in np.lexsort((ids, dist)):  # by distance, then by id
+            entry = entries[rows[j]]
             if entry.name in seen:
                 continue
             seen.add(entry.name)

@@ -31,6 +31,7 @@ LOCK_FILE = "gallery.lock"
 FORMAT = "heatgait-gallery"
 FORMAT_VERSION = 1
 BUSY_TIMEOUT_S = 600.0
+MMAP_BYTES = 1 << 36  # sqlite maps at most the file's size
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -95,6 +96,7 @@ def connect(folder: Path, create: bool = False) -> sqlite3.Connection:
         con.execute("PRAGMA journal_mode=WAL")
         con.execute("PRAGMA synchronous=FULL")
         con.execute("PRAGMA foreign_keys=ON")
+        con.execute(f"PRAGMA mmap_size={MMAP_BYTES}")  # candidate rows read without syscalls
         if create:
             con.executescript(SCHEMA)
         _check_format(con, path, create)
