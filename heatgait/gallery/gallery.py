@@ -13,9 +13,7 @@ commits. A writer killed before the commit leaves generation N current and the d
 it was; files of other generations are deleted by the next writer. A reader that finds the
 current index missing or not matching the database rebuilds it in memory from the database.
 
-Search: the index proposes candidates by inner product, and those are re-ranked with the
-evaluator's own metric (``heatgait.evaluation.distance``); each name is listed once, at the
-distance of its nearest entry.
+Search (``search.py``): the index proposes candidates, re-ranked with the evaluator's metric.
 """
 
 from __future__ import annotations
@@ -29,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from heatgait.errors import HeatgaitError, UsageError
-from heatgait.evaluation.distance import as_parts, distance_matrix
+from heatgait.evaluation.distance import as_parts
 from heatgait.gallery import index as vindex
 from heatgait.gallery import store
 from heatgait.gallery.store import ENTRY_COLUMNS, Entry, gallery_lock, get_meta, set_meta
@@ -273,108 +271,48 @@ class Gallery:
     def _write_next_index(self, add_ids: np.ndarray | None = None,
                           add_vectors: np.ndarray | None = None,
                           remove_ids: np.ndarray | None = None) -> None:
-        """Inside the transaction: index generation N -> N+1, and the meta row saying so."""
-        info = self.index_info
-        count = self.count()
-        dim = int(np.prod(self.shape))
-        index = None
-        if not vindex.needs_rebuild(info["kind"], info["trained_on"], count, dim):
-            if info["generation"] == 0:
-                index = vindex.new_index("flat", dim)
-            else:
-                index = vindex.read_index(vindex.index_file(self.folder, info["generation"]))
-            if index is not None and index.ntotal == info["count"]:
-                if remove_ids is not None:
-                    vindex.remove(index, remove_ids)
-                if add_ids is not None:
-                    vindex.add(index, add_vectors, add_ids)
-            else:
-                index = None
-        trained_on = info["trained_on"]
-        if index is None or index.ntotal != count:
-            index, kind, trained_on = self._build_index(count, dim)
-        else:
-            kind = info["kind"]
-        generation = info["generation"] + 1
-        vindex.write_index(index, vindex.index_file(self.folder, generation))
-        set_meta(self.con, "index", {"generation": generation, "kind": kind,
-                                     "trained_on": trained_on, "count": count})
+        from heatgait.gallery.generations import write_next_generation
+
+        write_next_generation(self, add_ids, add_vectors, remove_ids)
 
     def _build_index(self, count: int, dim: int) -> tuple[Any, str, int]:
-        """A fresh index of every entry in the database: (index, kind, entries trained on)."""
-        kind = vindex.choose_kind(count, dim)
-        sample = None
-        if kind == "pq":
-            ids = [r[0] for r in self.con.execute("SELECT id FROM entries ORDER BY id")]
-            picks = np.unique(np.linspace(0, len(ids) - 1, min(len(ids), vindex.TRAIN_MAX))
-                              .round().astype(int))
-            found = self.fetch([ids[i] for i in picks])
-            sample = vindex.index_vectors(np.stack([found[k][1] for k in sorted(found)]))
-        index = vindex.new_index(kind, dim, sample)
-        for entries, emb in self.iter_embeddings():
-            vindex.add(index, vindex.index_vectors(emb), np.asarray([e.id for e in entries]))
-        return index, kind, count if kind == "pq" else 0
+        from heatgait.gallery.generations import build_from_database
+
+        return build_from_database(self, count, dim)
 
     def _drop_stale_files(self) -> None:
         for path in vindex.stale_files(self.folder, self.index_info["generation"]):
             path.unlink(missing_ok=True)
 
     # searching -------------------------------------------------------------------------------
-    def _load_index(self) -> Any:
-        if self._index is not None:
-            return self._index
-        with gallery_lock(self.folder, exclusive=False):
-            info, count = self.index_info, self.count()
-            if count == 0:
-                raise UsageError(f"gallery {self.folder} is empty (0 entries); enrol walkers "
-                                 f"with `heatgait gallery add {self.folder} CHECKPOINT "
-                                 "VIDEOS_OR_SHARDS`")
-            index = None
-            if info["generation"]:
-                index = vindex.read_index(vindex.index_file(self.folder, info["generation"]))
-            if index is None or index.ntotal != count:
-                index, _, _ = self._build_index(count, int(np.prod(self.shape)))
-                self.index_rebuilt = True
-        self._index = index
-        return index
-
     def search(self, queries: Any, top: int = 5, candidates: int = vindex.CANDIDATES
                ) -> list[list[Match]]:
-        """For each query [n, c, p] its ``top`` nearest names, nearest first."""
-        if top < 1:
-            raise UsageError(f"top {top}: ask for at least one name per query")
-        q = as_parts(queries)
-        index = self._load_index()  # UsageError when the gallery is empty
-        self._check_shape(q.shape[1:])
-        ids = vindex.search(index, vindex.index_vectors(q), max(candidates, 4 * top))  # [nq, k]
-        entries, emb = self.fetch_block(np.unique(ids[ids >= 0]).tolist())  # [u, c, p]
-        position = {entry.id: i for i, entry in enumerate(entries)}
-        results: list[list[Match]] = []
-        for query, row in zip(q, ids):
-            rows = np.asarray([position[int(i)] for i in row if int(i) in position], dtype=int)
-            results.append(self._rank(query, rows, entries, emb, top))
-        return results
+        """For each query [n, c, p] its ``top`` nearest names, nearest first (search.py)."""
+        from heatgait.gallery.search import search
 
-    @staticmethod
-    def _rank(query: np.ndarray, rows: np.ndarray, entries: list[Entry], emb: np.ndarray,
-              top: int) -> list[Match]:
-        """Exact re-ranking of the candidates ``rows`` of ``emb``: nearest first, each name
-        once."""
-        if not len(rows):
-            return []
-        dist = distance_matrix(query[None], emb[rows])[0]  # [k]
-        ids = np.asarray([entries[r].id for r in rows])
-        matches: list[Match] = []
-        seen: set[str] = set()
-        for j in np.lexsort((ids, dist)):  # by distance, then by id
-            entry = entries[rows[j]]
-            if entry.name in seen:
-                continue
-            seen.add(entry.name)
-            matches.append(Match(entry.name, float(dist[j]), entry))
-            if len(matches) == top:
-                break
-        return matches
+        return search(self, queries, top, candidates)
+
+    def loaded_index(self) -> Any:
+        """The current index, loaded once (under the shared lock), rebuilt in memory when its
+        file is missing or does not match the database."""
+        if self._index is None:
+            with gallery_lock(self.folder, exclusive=False):
+                info, count = self.index_info, self.count()
+                if count == 0:
+                    raise UsageError(f"gallery {self.folder} is empty (0 entries); enrol walkers "
+                                     f"with `heatgait gallery add {self.folder} CHECKPOINT "
+                                     "VIDEOS_OR_SHARDS`")
+                index = None
+                if info["generation"]:
+                    index = vindex.read_index(vindex.index_file(self.folder, info["generation"]))
+                if index is None or index.ntotal != count:
+                    index, _, _ = self._build_index(count, int(np.prod(self.shape)))
+                    self.index_rebuilt = True
+            self._index = index
+        return self._index
+
+    def check_shape(self, shape: tuple[int, ...]) -> None:
+        self._check_shape(shape)
 
 
 def is_gallery(folder: str | Path) -> bool:
