@@ -16,13 +16,14 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["extract", "storage", "loader", "model", "eval", "synth_baseline"]
+ORDER = ["extract", "storage", "loader", "model", "eval", "synth_baseline", "identify"]
 # Sizes that finish in minutes on a 2-core CPU; --full runs each script at its own defaults
 # (the paper's 8 x 8 x 30-frame batch for the model: a GPU's job).
 CPU_ARGS = {
     "extract": ["--frames", "16"],
     "model": ["--sequences", "2", "--frames", "30", "--iters", "2"],
     "synth_baseline": ["--subjects", "50", "--frames", "20,30"],
+    "identify": ["--sizes", "10000", "--queries", "1000", "--strangers", "300"],
 }
 
 

@@ -135,6 +135,14 @@ def identify(inputs: list[str | Path], gallery_dir: str | Path, *, top: int = 5,
         gallery.close()
 
 
+def short_key(name: str) -> str:
+    """``clip/seq/000/track-3`` -> ``clip/track-3`` (captions are narrow); others as they are."""
+    parts = name.split("/")
+    if len(parts) >= 4 and parts[-1].startswith("track-"):
+        return f"{parts[0]}/{parts[-1]}"
+    return name
+
+
 def save_sheet(identification: Identification, path: str | Path,
                rows: int = SHEET_ROWS, matches: int = SHEET_MATCHES) -> Path:
     """The picture: each query track's strip beside the strips of its top matches."""
@@ -147,10 +155,11 @@ def save_sheet(identification: Identification, path: str | Path,
     lines = []
     with Gallery(identification.gallery) as gallery:
         for result, strip in zip(shown, strips):
-            caption = (f"{result.track.sequence_key} -> {result.decision}"
-                       + (f" ({result.best:.3f})" if result.matches else ""))
-            drawn = [(decode_jpeg(gallery.picture(m.entry.id)), f"{i + 1}. {m.name} {m.distance:.3f}",
-                      result.accepted and i == 0) for i, m in enumerate(result.matches[:matches])]
+            caption = (f"{short_key(result.track.sequence_key)} -> {short_key(result.decision)}"
+                       + (f" {result.best:.3f}" if result.matches else ""))
+            drawn = [(decode_jpeg(gallery.picture(m.entry.id)),
+                      f"{i + 1}. {short_key(m.name)} {m.distance:.3f}", result.accepted and i == 0)
+                     for i, m in enumerate(result.matches[:matches])]
             lines.append((strip, caption, result.accepted, drawn))
     return save_image(identification_sheet(lines) if lines else
                       np.zeros((32, 320, 3), np.uint8), path)
