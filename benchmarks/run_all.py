@@ -17,7 +17,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ORDER = ["extract", "storage", "loader", "model", "eval", "regenerate", "synth_baseline",
-         "tracking"]
+         "tracking", "identify"]
 # Sizes that finish in minutes on a 2-core CPU; --full runs each script at its own defaults
 # (the paper's 8 x 8 x 30-frame batch for the model: a GPU's job).
 CPU_ARGS = {
@@ -25,6 +25,7 @@ CPU_ARGS = {
     "model": ["--sequences", "2", "--frames", "30", "--iters", "2"],
     "synth_baseline": ["--subjects", "50", "--frames", "20,30"],
     "tracking": ["--seeds", "5"],
+    "identify": ["--sizes", "10000", "--queries", "1000", "--strangers", "300"],
 }
 
 

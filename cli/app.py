@@ -37,6 +37,8 @@ COMMANDS: list[tuple[str, str, str, str]] = [
     ("recipes", "recipes", "recipes", "Stage 2"),
     ("reproduce", "reproduce", "reproduce", "Stage 2"),
     ("report", "report", "report", "Stage 2"),
+    ("gallery", "gallery", "gallery_app", "Identify"),
+    ("identify", "identify", "identify", "Identify"),
     ("synth", "synth", "synth", "Data and tools"),
     ("demo", "demo", "demo", "Data and tools"),
     ("env", "env", "env", "Data and tools"),
@@ -54,6 +56,9 @@ def _register() -> None:
     for name, module_name, function_name, panel in COMMANDS:
         module = importlib.import_module(f"heatgait.cli.{module_name}")
         function = getattr(module, function_name)
+        if isinstance(function, typer.Typer):  # a command group: heatgait gallery add ...
+            app.add_typer(function, name=name, rich_help_panel=panel)
+            continue
         app.command(name, rich_help_panel=panel, help=reflow(function.__doc__ or ""))(function)
 
 

@@ -9,6 +9,10 @@ they compare with published tables:
   each probe view averages its cells over the other gallery views (identical views excluded);
   the probe set's value is the mean over probe views.
 - re-id: rank-k and mAP over all probes at once, not rounded (CCPG's columns).
+
+Beside rank-k every probe set gets verification metrics (``TAR@FAR=1%``, ``TAR@FAR=0.1%``,
+``EER``, in percent) over the same probe/gallery pairs that rank-1 compares; which pairs
+count as genuine and impostor in each mode is said in :mod:`heatgait.evaluation.pairs`.
 """
 
 from __future__ import annotations
@@ -24,12 +28,14 @@ from heatgait.config import EvalConfig
 from heatgait.config.schema import EvalMode, MatchRule
 from heatgait.errors import UsageError
 from heatgait.evaluation.distance import as_parts
+from heatgait.evaluation.pairs import PAIR_RULES, protocol_pairs
 from heatgait.evaluation.scoring import (
     cell_accuracy,
     cross_view_counts,
     exclude_identical_views,
     reid_counts,
 )
+from heatgait.evaluation.verification import VERIFICATION_KEYS, Verification, verify
 
 MODES = typing.get_args(EvalMode)
 MATCHES = typing.get_args(MatchRule)
@@ -50,6 +56,7 @@ class ProbeSetResult:
     num_probes: int
     num_gallery: int
     num_skipped: int = 0  # re-id: probes left without a true match
+    verification: Verification | None = None  # genuine/impostor pair counts and ROC points
 
 
 @dataclass
@@ -76,8 +83,15 @@ class Result:
                 "per_view": {f"rank{k}": _clean(dict(zip(ps.views, ps.per_view[:, i].tolist())))
                              for i, k in enumerate(ps.ranks)},
                 "cells_rank1": [[_number(x) for x in row] for row in ps.cells[:, :, 0].tolist()],
+                **({"verification": {
+                    "genuine_pairs": ps.verification.genuine_pairs,
+                    "impostor_pairs": ps.verification.impostor_pairs,
+                    "exact": ps.verification.exact, "roc": ps.verification.curve()}}
+                   if ps.verification is not None else {}),
             } for name, ps in self.probe_sets.items()},
         }
+        if any(ps.verification is not None for ps in self.probe_sets.values()):
+            out["details"]["verification_pairs"] = PAIR_RULES.get(self.mode, "")
         return out
 
 
@@ -131,8 +145,12 @@ def _check_config(config: EvalConfig) -> list[int]:
 
 
 def evaluate_embeddings(embeddings: Any, labels: Any, types: Any, views: Any,
-                        config: EvalConfig) -> Result:
-    """Scores embeddings [N, C, P] or [N, D] of labelled test sequences with a protocol."""
+                        config: EvalConfig, verification: bool = True) -> Result:
+    """Scores embeddings [N, C, P] or [N, D] of labelled test sequences with a protocol.
+
+    ``verification`` adds TAR@FAR=1%, TAR@FAR=0.1% and EER to every probe set's metrics
+    (one more pass over the distances).
+    """
     features = as_parts(embeddings)  # [n, c, p]
     labels, types, views = (np.asarray(x).astype(str) for x in (labels, types, views))
     lengths = {"embeddings": len(features), "labels": len(labels), "types": len(types),
@@ -184,14 +202,23 @@ def evaluate_embeddings(embeddings: Any, labels: Any, types: Any, views: Any,
             if skipped:
                 notes.append(f"{name}: {skipped} probes had no true match and were skipped")
         metrics = {m: metrics[m] for m in config.metrics if m in metrics} or metrics
+        checked = None
+        if verification:
+            checked = verify(*protocol_pairs(features, label_codes, view_codes, probe, gallery,
+                                             config.mode, config.chunk_size))
+            metrics.update(checked.metrics)
+            if checked.genuine_pairs == 0 or checked.impostor_pairs == 0:
+                notes.append(f"{name}: no genuine or no impostor pairs, so no verification "
+                             "metrics")
         probe_sets[name] = ProbeSetResult(
             name=name, probe_types=list(probe_types), gallery_types=list(gallery_types),
             metrics=metrics, ranks=ranks, views=view_names.tolist(), cells=cells,
             per_view=per_view, num_probes=len(probe), num_gallery=len(gallery),
-            num_skipped=skipped)
+            num_skipped=skipped, verification=checked)
     if len(view_names) < 2 and config.mode == "cross-view":
         notes.append("only one view: cross-view accuracy needs two or more views")
-    return Result(protocol=config.protocol, mode=config.mode, metrics=list(config.metrics),
+    reported = list(config.metrics) + (list(VERIFICATION_KEYS) if verification else [])
+    return Result(protocol=config.protocol, mode=config.mode, metrics=reported,
                   probe_sets=probe_sets, mean=_mean(probe_sets, config), notes=notes)
 
 

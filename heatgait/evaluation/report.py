@@ -1,5 +1,9 @@
 """Reports of a :class:`Result`: the paper's table as text, a JSON file, a per-view heat table.
 
+The PNG holds one rank-1 heat map per probe set and, when the result carries verification
+metrics, a last panel with the ROC curve of every probe set (TAR against FAR on a log axis,
+the FAR = 1 % and 0.1 % operating points marked, EER in the legend).
+
 The library returns strings and writes files; printing is the CLI's job.
 """
 
@@ -58,7 +62,8 @@ def write_json(result: Result, path: str | Path, extra: dict | None = None) -> P
 
 
 def save_heat_table(result: Result, path: str | Path) -> Path:
-    """A PNG with one heat map per probe set: rank-1 per (probe view, gallery view) cell."""
+    """A PNG with one heat map per probe set (rank-1 per (probe view, gallery view) cell) and
+    the probe sets' ROC curves in a last panel."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -69,8 +74,12 @@ def save_heat_table(result: Result, path: str | Path) -> Path:
     sets = list(result.probe_sets.values())
     views = sets[0].views
     size = max(3.0, 0.45 * len(views) + 1.5)
-    fig, axes = plt.subplots(1, len(sets), figsize=(size * len(sets), size), squeeze=False)
-    for ax, ps in zip(axes[0], sets):
+    curves = [ps for ps in sets if ps.verification is not None and len(ps.verification.far)]
+    panels = len(sets) + bool(curves)
+    fig, axes = plt.subplots(1, panels, figsize=(size * panels + 0.5 * bool(curves), size),
+                             squeeze=False)
+    heat_axes = axes[0][:len(sets)].tolist()
+    for ax, ps in zip(heat_axes, sets):
         cells = ps.cells[:, :, 0]  # [v, v]
         image = ax.imshow(np.ma.masked_invalid(cells), vmin=0, vmax=100, cmap="viridis")
         ax.set_title(f"{ps.name}: {_cell(ps.metrics.get('rank1', math.nan))}")
@@ -83,8 +92,31 @@ def save_heat_table(result: Result, path: str | Path) -> Path:
                 if not math.isnan(value):
                     ax.text(j, i, f"{value:.0f}", ha="center", va="center", fontsize=6,
                             color="white" if value < 60 else "black")
-    fig.colorbar(image, ax=axes[0].tolist(), shrink=0.8, label="rank-1 (%)")
-    fig.suptitle(f"{result.protocol}: rank-1 per view pair")
-    fig.savefig(path, dpi=100)
+    fig.colorbar(image, ax=heat_axes, shrink=0.8, label="rank-1 (%)")
+    if curves:
+        _roc_panel(axes[0][-1], curves)
+    fig.suptitle(f"{result.protocol}: rank-1 per view pair" + (", ROC" if curves else ""))
+    fig.savefig(path, dpi=100, bbox_inches="tight")  # keeps the ROC axis labels in
     plt.close(fig)
     return path
+
+
+def _roc_panel(ax, sets: list) -> None:
+    """TAR (%) against FAR (log) for each probe set; FAR 1 % / 0.1 % marked."""
+    for ps in sets:
+        ver = ps.verification
+        line, = ax.plot(ver.far, ver.tar * 100, lw=1.5,
+                        label=f"{ps.name} (EER {_cell(ver.metrics['EER'])}%)")
+        for far, key in ((0.01, "TAR@FAR=1%"), (0.001, "TAR@FAR=0.1%")):
+            if not math.isnan(ver.metrics[key]):
+                ax.plot([far], [ver.metrics[key]], "o", ms=4, color=line.get_color())
+    for far in (0.01, 0.001):
+        ax.axvline(far, color="grey", lw=0.6, ls=":")
+    ax.set_xscale("log")
+    ax.set_xlim(1e-5, 1.0)
+    ax.set_ylim(0, 100.5)
+    ax.set_xlabel("false accept rate")
+    ax.set_ylabel("true accept rate (%)")
+    ax.set_title("ROC (verification)")
+    ax.grid(True, which="major", lw=0.3)
+    ax.legend(fontsize=7, loc="lower right")

@@ -12,6 +12,7 @@ from heatgait.cli.app import app, main
 from heatgait.errors import UsageError
 from heatgait.evaluation.cross import parse_cross
 from heatgait.evaluation.embed import load_embeddings, save_embeddings
+from heatgait.evaluation.verification import VERIFICATION_KEYS
 
 runner = CliRunner()
 
@@ -37,7 +38,7 @@ def test_eval_embeddings_prints_table_and_writes_json_and_png(tmp_path):
     assert "NM" in result.output and "Mean" in result.output and "090" in result.output
     data = json.loads(out.read_text())
     assert set(data) == {"NM", "BG", "CL", "mean", "details"}
-    assert set(data["NM"]) == {"rank1"}
+    assert set(data["NM"]) == {"rank1", *VERIFICATION_KEYS}
     assert data["mean"]["rank1"] == pytest.approx(
         np.mean([data[k]["rank1"] for k in ("NM", "BG", "CL")]))
     assert data["details"]["probe_sets"]["NM"]["num_probes"] == 4 * 2 * 3
@@ -58,7 +59,7 @@ def test_eval_ccpg_json_has_map(tmp_path):
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text())
     assert [k for k in data if k not in ("mean", "details")] == ["CL", "UP", "DN", "BG"]
-    assert set(data["CL"]) == {"rank1", "mAP"}
+    assert set(data["CL"]) == {"rank1", "mAP", *VERIFICATION_KEYS}
 
 
 def test_mismatched_embeddings_file_is_a_usage_error(tmp_path, capsys):

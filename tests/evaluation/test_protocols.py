@@ -9,6 +9,7 @@ from heatgait.config import EvalConfig, load_recipe
 from heatgait.errors import UsageError
 from heatgait.evaluation.distance import distance_matrix
 from heatgait.evaluation.protocols import evaluate_embeddings
+from heatgait.evaluation.verification import VERIFICATION_KEYS
 from tests.evaluation.reference_protocols import cross_view, pair_distance, reid
 
 
@@ -95,7 +96,7 @@ def test_ccpg_reid_protocol_equals_reference():
         assert got["rank1"] == pytest.approx(want_ranks[1], abs=1e-9)
         assert got["mAP"] == pytest.approx(want_map, abs=1e-9)
     assert result.probe_sets["CL"].views == ["1", "2", "3"]  # view = prefix before "_"
-    assert set(result.to_dict()["CL"]) == {"rank1", "mAP"}
+    assert set(result.to_dict()["CL"]) == {"rank1", "mAP", *VERIFICATION_KEYS}
 
 
 def test_identical_embeddings_per_subject_give_100_and_swaps_give_0():
