@@ -22,11 +22,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
-from common import report
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout: tests.footage
+from common import report  # noqa: E402
 
 from heatgait.extract.track_eval import TrackScore, run_tracker, score_tracks
 from heatgait.extract.track_scenes import SCENES, preset_scene
@@ -54,7 +57,7 @@ def tracker_makers() -> dict:
 def vtest_scenes() -> list[tuple[str, list[int], list[np.ndarray], np.ndarray]]:
     """(name, frames, detections per frame, ground-truth rows) of the annotated windows."""
     from heatgait.extract.blazepose_detector import BlazePersonDetector
-    from heatgait.extract.sample_video import read_frames, require_vtest
+    from tests.footage import read_frames, require_vtest
 
     detector = BlazePersonDetector()
     out = []

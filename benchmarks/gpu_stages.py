@@ -183,7 +183,7 @@ def stage_train(sizes: dict, work: Path, rec: Recorder, cap: float) -> None:
 def train_steps(sizes: dict, device: torch.device, batches: list, precision: Any,
                 budget: float) -> dict[str, Any]:
     from heatgait.errors import HeatgaitError
-    from heatgait.losses import GaitHeatLoss
+    from heatgait.models.losses import GaitHeatLoss
     from heatgait.training.distributed import DistContext
     from heatgait.training.loop import Optimisation, batch_to_device, train_step
 

@@ -196,7 +196,7 @@ def feed_training(sizes: dict, work: Path, device: torch.device) -> dict[str, An
     """The loader feeding ``run_loop`` (the precision training picks): step time, data wait,
     and the GPU's busy share = the sum of the steps' CUDA-event times over the span of the
     measured steps on the GPU's clock (warm-up steps excluded)."""
-    from heatgait.losses import GaitHeatLoss
+    from heatgait.models.losses import GaitHeatLoss
     from heatgait.training.distributed import DistContext
     from heatgait.training.loop import Optimisation, Precision, run_loop
 

@@ -106,7 +106,10 @@ if [[ "${HEATGAIT_NO_MM:-0}" != "1" ]]; then
             # mmcv's setup.py builds CUDA ops whenever torch sees a GPU: hide it.
             build_env=(FORCE_CUDA=0 CUDA_VISIBLE_DEVICES=)
         fi
+        # -g0: Python's own CFLAGS ask for debug info, which for torch's template-heavy headers
+        # costs a large share of the compile time and nothing at run time.
         (cd "$src" && env "${build_env[@]}" MMCV_WITH_OPS=1 MAX_JOBS="${MAX_JOBS:-$(nproc)}" \
+            CFLAGS="${CFLAGS:-} -g0" CXXFLAGS="${CXXFLAGS:-} -g0" \
             "$venv/bin/python" -m pip wheel -q --no-deps --no-build-isolation . -w "$build/wheel")
         mkdir -p "$wheel_dir"
         mv "$build"/wheel/mmcv-*.whl "$wheel_dir"/

@@ -71,8 +71,8 @@ def load_encoder(checkpoint: str | Path, device: str = "auto", batch_size: int |
     """Loads a checkpoint (file or run folder) for embedding."""
     from heatgait.config import recipe_from_dict
     from heatgait.devices import resolve_device
+    from heatgait.models.factory import build_model
     from heatgait.training.checkpoint import load_checkpoint
-    from heatgait.training.run import build_model
 
     state = load_checkpoint(checkpoint)
     trained = recipe_from_dict(state["recipe"], f"checkpoint {state['path']}")

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 from heatgait.extract.blazepose_detector import BlazePersonDetector
-from heatgait.extract.sample_video import read_frames, require_vtest
 from heatgait.extract.track_eval import run_tracker, score_tracks
 from heatgait.extract.tracking import Tracker
+from tests.footage import read_frames, require_vtest
 
 DATA = Path(__file__).parent / "data" / "vtest_crossings.json"
 WINDOWS = {w["name"]: w for w in json.loads(DATA.read_text())["windows"]}

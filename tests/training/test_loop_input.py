@@ -8,11 +8,11 @@ import pytest
 import torch
 
 from heatgait.data.shardset import ShardSet
-from heatgait.losses import GaitHeatLoss
+from heatgait.models.factory import build_model
+from heatgait.models.losses import GaitHeatLoss
 from heatgait.training.data import make_loader, select_training
 from heatgait.training.distributed import DistContext
 from heatgait.training.loop import Optimisation, run_loop
-from heatgait.training.run import build_model
 from tests.training.conftest import tiny_recipe
 
 ITERATIONS = 4
