@@ -28,11 +28,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 def train_losses(data: Path, iterations: int, ship_stored: bool) -> dict:
     from heatgait.data.shardset import ShardSet
+    from heatgait.models.factory import build_model
     from heatgait.models.losses import GaitHeatLoss
     from heatgait.training.data import make_loader, select_training
     from heatgait.training.distributed import DistContext
     from heatgait.training.loop import Optimisation, run_loop
-    from heatgait.models.factory import build_model
     from tests.test_learning import small_recipe
 
     recipe = small_recipe(data, iterations=iterations)

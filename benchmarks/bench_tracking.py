@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout: tests.footage
-from common import report  # noqa: E402
+from common import report
 
 from heatgait.extract.track_eval import TrackScore, run_tracker, score_tracks
 from heatgait.extract.track_scenes import SCENES, preset_scene

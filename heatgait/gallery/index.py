@@ -21,13 +21,12 @@ which generation is current (see ``gallery.py``).
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from heatgait import fileio
 from heatgait.errors import MissingDependencyError
 
 FLAT_MAX_CELLS = 2**23
@@ -117,25 +116,8 @@ def index_file(folder: Path, generation: int) -> Path:
 
 
 def write_index(index: Any, path: Path) -> Path:
-    """Writes atomically: a temporary file in the folder, fsync, rename, fsync the folder."""
-    faiss = _faiss()
-    data = faiss.serialize_index(index)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data.tobytes())
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-    return path
+    """Writes durably (``heatgait.fileio``): a reader finds the old file or the new one."""
+    return fileio.write_bytes(path, _faiss().serialize_index(index).tobytes())
 
 
 def read_index(path: Path) -> Any | None:

@@ -17,8 +17,8 @@ from heatgait.config import EvalConfig, load_recipe
 from heatgait.data.shardset import ShardSet
 from heatgait.evaluation.protocols import evaluate_embeddings
 from heatgait.extract.sample_video import vtest_path
-from tests.footage import read_frames
 from heatgait.gallery import Gallery
+from tests.footage import read_frames
 from tests.gallery.helpers import copy_sequences
 
 REPO = Path(__file__).resolve().parents[2]
