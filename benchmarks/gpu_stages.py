@@ -229,7 +229,7 @@ def train_steps(sizes: dict, device: torch.device, batches: list, precision: Any
 
 
 def stage_pgha(sizes: dict, work: Path, rec: Recorder, cap: float) -> None:
-    from heatgait.align import align_heatmaps
+    from heatgait.models.align import align_heatmaps
 
     device = torch.device(sizes["device"])
     rec.set(frames_per_call=sizes["pgha_frames"], headline=["fp32_frames_per_s",
