@@ -22,7 +22,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 
 from heatgait.config.schema import SECTIONS, Recipe
 from heatgait.errors import ConfigError
@@ -64,6 +63,8 @@ def find_recipe(name_or_path: str, relative_to: Path | None = None) -> Path:
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
+    import yaml  # here, not at the top: the GPU check's training path imports config without it
+
     try:
         raw = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as exc:
@@ -141,6 +142,8 @@ def save_recipe(recipe: Recipe, path: str | Path) -> Path:
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    import yaml
+
     write_text(path, yaml.safe_dump(recipe_to_dict(recipe), sort_keys=False))
     return path
 
@@ -159,6 +162,8 @@ def apply_override(recipe: Recipe, item: str) -> None:
     known = {f.name: f for f in dataclasses.fields(section)}
     if key not in known:
         raise ConfigError(f"{origin}: unknown key {key!r} in [{section_name}]{_suggest(key, known)}")
+    import yaml
+
     try:
         value = yaml.safe_load(text)
     except yaml.YAMLError as exc:
