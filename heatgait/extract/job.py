@@ -66,6 +66,7 @@ def extract_videos(inputs: Sequence[str | Path], out_dir: str | Path, *,
                    detector: str | None = None, pose_weights: str | None = None,
                    det_weights: str | None = None, device: str = "auto",
                    batch_size: int | None = None, max_frames: int | None = None,
+                   precision: str | None = None,
                    multi_person: bool | None = None, random_init: bool = False,
                    on_found: Callable[[str, dict[str, int]], None] | None = None,
                    progress: bool = False) -> ExtractSummary:
@@ -79,11 +80,12 @@ def extract_videos(inputs: Sequence[str | Path], out_dir: str | Path, *,
     recipe = recipe or Recipe(name="extract")
     cfg = recipe.extract
     cfg.detector = choose_detector(detector, pose, cfg.detector)
-    for flag, value in (("--det", detector), ("--layout", layout), ("--pose", pose)):
+    for flag, value in (("--det", detector), ("--layout", layout), ("--pose", pose),
+                        ("--precision", precision)):
         if value is not None:  # checked against the recipe's closed choices
             check_choice(ExtractConfig, "detector" if flag == "--det" else flag[2:], value, flag)
     for name, value in (("layout", layout), ("pose", pose), ("batch_size", batch_size),
-                        ("max_frames", max_frames)):
+                        ("max_frames", max_frames), ("precision", precision)):
         if value is not None:
             setattr(cfg, name, value)
     if cfg.det_score_thr is None:
@@ -99,7 +101,7 @@ def extract_videos(inputs: Sequence[str | Path], out_dir: str | Path, *,
     multi = used_layout == "generic" if multi_person is None else multi_person
     dev = resolve_device(device)
     require_cuda_ops(dev, cfg.pose, cfg.detector)
-    pose_backend = build_pose(cfg.pose, pose_weights, dev, random_init)
+    pose_backend = build_pose(cfg.pose, pose_weights, dev, random_init, cfg.precision)
     person_detector = build_detector(cfg.detector, det_weights, dev, cfg.det_score_thr,
                                      cfg.det_nms_thr, random_init)
     out = Path(out_dir)
@@ -117,6 +119,7 @@ def extract_videos(inputs: Sequence[str | Path], out_dir: str | Path, *,
     reports = gather_reports(report)
     if rank == 0:
         info = {"layout": used_layout, "dataset": dataset, "pose_model": pose_backend.name,
+                "pose_precision": getattr(pose_backend, "precision", "fp32"),
                 "detector": person_detector.name, "multi_person": multi,
                 "extract": {k: getattr(cfg, k) for k in cfg.__dataclass_fields__}}
         write_manifest(out, reports, info)
