@@ -16,6 +16,7 @@ from heatgait.config.schema import check_choice
 from heatgait.devices import resolve_device
 from heatgait.env import CUDA_OPS_FIX, mmcv_cuda_compiled
 from heatgait.errors import HeatgaitError
+from heatgait.extract.accel import refuse_fixed_precision
 from heatgait.extract.backends import build_detector, build_pose, default_score_threshold
 from heatgait.extract.inputs import discover, layout_counts
 from heatgait.extract.names import DETECTOR_MODELS, POSE_MODELS
@@ -88,6 +89,8 @@ def extract_videos(inputs: Sequence[str | Path], out_dir: str | Path, *,
                         ("max_frames", max_frames), ("precision", precision)):
         if value is not None:
             setattr(cfg, name, value)
+    if cfg.pose in POSE_MODELS and POSE_MODELS[cfg.pose].stack == "litert":
+        refuse_fixed_precision(cfg.precision, cfg.pose)  # before any input is looked at
     if cfg.det_score_thr is None:
         cfg.det_score_thr = default_score_threshold(cfg.detector)
     sources, used_layout = discover([Path(p) for p in inputs], cfg.layout)
