@@ -31,7 +31,8 @@ def extract(
         help="Checkpoint of the detector (offline use).", rich_help_panel=_MODEL)] = None,
     device: Annotated[str, typer.Option(help="cpu, cuda, cuda:N or auto.")] = "auto",
     batch_size: Annotated[int | None, typer.Option(
-        help="Frames per detector batch and crops per pose batch.")] = None,
+        help="Frames per detector batch and crops per pose batch; 0: the pose batch from free "
+             "GPU memory (16 on the CPU).")] = None,
     precision: Annotated[str | None, typer.Option(
         help="Pose forward precision: auto (fp16 on CUDA, fp32 on the CPU), fp32, fp16, bf16. "
              "[default: the recipe's]", rich_help_panel=_MODEL)] = None,
