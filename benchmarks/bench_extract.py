@@ -14,6 +14,7 @@ Prints frames/s for each, the speed-up (goal >= 2x on the CPU) and the share of 
 (goal >= 80%), and the bytes per frame of the shards written.
 
 Run by hand:  python benchmarks/bench_extract.py [--frames 32] [--pose hrnet] [--device cpu]
+              [--precision auto|fp32|fp16|bf16]
 """
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ def main() -> None:
     parser.add_argument("--det", default="rtmdet-person")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--precision", default="auto", choices=["auto", "fp32", "fp16", "bf16"],
+                        help="pose forward precision (auto: fp16 on CUDA, fp32 on the CPU)")
     args = parser.parse_args()
 
     import torch
@@ -77,14 +80,15 @@ def main() -> None:
         writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
     writer.release()
 
-    pose = build_pose(args.pose, device=args.device, random_init=True)
+    pose = build_pose(args.pose, device=args.device, random_init=True, precision=args.precision)
     mmdet = build_detector(args.det, device=args.device, score_thr=0.0, nms_thr=0.3,
                            random_init=True)
     detector = TopBox(mmdet)
     cfg = ExtractConfig(det_score_thr=0.0, min_frame_score=0.0, min_track_frames=1,
                         batch_size=args.batch_size)
     print(f"{args.frames} frames of vtest.avi 768x576, {args.pose} + {args.det}, random weights,"
-          f" {args.device}, torch threads {torch.get_num_threads()}, flip test {pose.flip_test}")
+          f" {args.device}, torch threads {torch.get_num_threads()}, flip test {pose.flip_test},"
+          f" pose precision {getattr(pose, 'precision', 'fp32')}")
 
     detector(frames[:1])  # warm-up: first calls allocate and pick kernels
     pose(crop_people(frames[:1], np.array([[0, 0, 768, 576]], float), 1.25))

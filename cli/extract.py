@@ -31,7 +31,11 @@ def extract(
         help="Checkpoint of the detector (offline use).", rich_help_panel=_MODEL)] = None,
     device: Annotated[str, typer.Option(help="cpu, cuda, cuda:N or auto.")] = "auto",
     batch_size: Annotated[int | None, typer.Option(
-        help="Frames per detector batch and crops per pose batch.")] = None,
+        help="Frames per detector batch and crops per pose batch; 0: the pose batch from free "
+             "GPU memory (16 on the CPU).")] = None,
+    precision: Annotated[str | None, typer.Option(
+        help="Pose forward precision: auto (fp16 on CUDA, fp32 on the CPU), fp32, fp16, bf16. "
+             "[default: the recipe's]", rich_help_panel=_MODEL)] = None,
     multi_person: Annotated[bool | None, typer.Option(
         "--multi-person/--one-person",
         help="Every tracked walker becomes a sequence (default for the generic layout), or "
@@ -79,7 +83,8 @@ def extract(
         inputs, out, recipe=recipe, layout=layout, pose=pose, detector=det,
         pose_weights=str(pose_weights) if pose_weights else None,
         det_weights=str(det_weights) if det_weights else None, device=device,
-        batch_size=batch_size, max_frames=max_frames, multi_person=multi_person,
+        batch_size=batch_size, max_frames=max_frames, precision=precision,
+        multi_person=multi_person,
         random_init=random_init, on_found=found, progress=show_progress(quiet))
     if summary.rank != 0:
         return

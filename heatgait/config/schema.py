@@ -41,6 +41,7 @@ class OneOf:
 
 
 Storage = Literal["uint8", "float16"]
+Precision = Literal["auto", "fp32", "fp16", "bf16"]
 Layout = Annotated[str, OneOf(("auto", *LAYOUTS))]
 PoseName = Annotated[str, OneOf(POSE_NAMES, config_files=True)]
 DetectorName = Annotated[str, OneOf(DETECTOR_NAMES, config_files=True)]
@@ -114,7 +115,11 @@ class ExtractConfig(_Checked):
     padding: float = 1.25  # box padding before the crop (mmpose GetBBoxCenterScale)
     min_frame_score: float = 0.4  # frames with a lower mean keypoint score are dropped
     min_track_frames: int = 10  # shorter tracks are not written as sequences
-    batch_size: int = 16  # crops per pose forward pass
+    # crops per pose forward pass and frames per detector chunk; 0: crops per pass from free
+    # GPU memory (one probe forward of the pose model on CUDA, 16 on the CPU), frames per chunk
+    # the same up to 64 (heatgait.extract.accel.batch_sizes)
+    batch_size: int = 16
+    precision: Precision = "auto"  # pose forward: auto = fp16 autocast on CUDA, fp32 on the CPU
     storage: Storage = "uint8"
     sequences_per_shard: int = 256
     max_frames: int = 0  # 0: every frame; N: only the first N frames of each source (quick looks)

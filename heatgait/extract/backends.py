@@ -15,6 +15,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from heatgait.errors import UsageError
+from heatgait.extract.accel import refuse_fixed_precision
 from heatgait.extract.names import (
     DEFAULT_SCORE_THR,
     DETECTOR_MODELS,
@@ -69,17 +70,19 @@ def _is_config_path(name: str) -> bool:
 
 
 def build_pose(name: str, weights: str | None = None, device: str = "cpu",
-               random_init: bool = False) -> PoseBackend:
-    """``hrnet``, ``vitpose[-h|-l|-b|-s]``, ``blazepose`` or a path to an mmpose config."""
+               random_init: bool = False, precision: str = "auto") -> PoseBackend:
+    """``hrnet``, ``vitpose[-h|-l|-b|-s]``, ``blazepose`` or a path to an mmpose config;
+    ``precision`` as ``accel.resolve_precision`` (fixed-precision LiteRT: auto or fp32 only)."""
     if name in POSE_MODELS and POSE_MODELS[name].stack == "litert":
         from heatgait.extract.blazepose import BlazePoseBackend
 
+        refuse_fixed_precision(precision, name)
         return BlazePoseBackend(model_path=weights)
     if name in POSE_MODELS or _is_config_path(name):
         from heatgait.extract.mm_backends import MMPoseBackend
 
         return MMPoseBackend.from_name(name, weights=weights, device=device,
-                                       random_init=random_init)
+                                       random_init=random_init, precision=precision)
     raise UsageError(f"unknown --pose {name!r}; use one of {', '.join(POSE_NAMES)} "
                      "or a path to an mmpose config (.py)")
 

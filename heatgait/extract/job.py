@@ -16,6 +16,7 @@ from heatgait.config.schema import check_choice
 from heatgait.devices import resolve_device
 from heatgait.env import CUDA_OPS_FIX, mmcv_cuda_compiled
 from heatgait.errors import HeatgaitError
+from heatgait.extract.accel import refuse_fixed_precision
 from heatgait.extract.backends import build_detector, build_pose, default_score_threshold
 from heatgait.extract.inputs import discover, layout_counts
 from heatgait.extract.names import DETECTOR_MODELS, POSE_MODELS
@@ -66,6 +67,7 @@ def extract_videos(inputs: Sequence[str | Path], out_dir: str | Path, *,
                    detector: str | None = None, pose_weights: str | None = None,
                    det_weights: str | None = None, device: str = "auto",
                    batch_size: int | None = None, max_frames: int | None = None,
+                   precision: str | None = None,
                    multi_person: bool | None = None, random_init: bool = False,
                    on_found: Callable[[str, dict[str, int]], None] | None = None,
                    progress: bool = False) -> ExtractSummary:
@@ -79,13 +81,16 @@ def extract_videos(inputs: Sequence[str | Path], out_dir: str | Path, *,
     recipe = recipe or Recipe(name="extract")
     cfg = recipe.extract
     cfg.detector = choose_detector(detector, pose, cfg.detector)
-    for flag, value in (("--det", detector), ("--layout", layout), ("--pose", pose)):
+    for flag, value in (("--det", detector), ("--layout", layout), ("--pose", pose),
+                        ("--precision", precision)):
         if value is not None:  # checked against the recipe's closed choices
             check_choice(ExtractConfig, "detector" if flag == "--det" else flag[2:], value, flag)
     for name, value in (("layout", layout), ("pose", pose), ("batch_size", batch_size),
-                        ("max_frames", max_frames)):
+                        ("max_frames", max_frames), ("precision", precision)):
         if value is not None:
             setattr(cfg, name, value)
+    if cfg.pose in POSE_MODELS and POSE_MODELS[cfg.pose].stack == "litert":
+        refuse_fixed_precision(cfg.precision, cfg.pose)  # before any input is looked at
     if cfg.det_score_thr is None:
         cfg.det_score_thr = default_score_threshold(cfg.detector)
     sources, used_layout = discover([Path(p) for p in inputs], cfg.layout)
@@ -99,7 +104,7 @@ def extract_videos(inputs: Sequence[str | Path], out_dir: str | Path, *,
     multi = used_layout == "generic" if multi_person is None else multi_person
     dev = resolve_device(device)
     require_cuda_ops(dev, cfg.pose, cfg.detector)
-    pose_backend = build_pose(cfg.pose, pose_weights, dev, random_init)
+    pose_backend = build_pose(cfg.pose, pose_weights, dev, random_init, cfg.precision)
     person_detector = build_detector(cfg.detector, det_weights, dev, cfg.det_score_thr,
                                      cfg.det_nms_thr, random_init)
     out = Path(out_dir)
@@ -117,6 +122,7 @@ def extract_videos(inputs: Sequence[str | Path], out_dir: str | Path, *,
     reports = gather_reports(report)
     if rank == 0:
         info = {"layout": used_layout, "dataset": dataset, "pose_model": pose_backend.name,
+                "pose_precision": getattr(pose_backend, "precision", "fp32"),
                 "detector": person_detector.name, "multi_person": multi,
                 "extract": {k: getattr(cfg, k) for k in cfg.__dataclass_fields__}}
         write_manifest(out, reports, info)

@@ -11,7 +11,9 @@ and their config files are in ``names``.
 
 Weights: ``--pose-weights`` / ``--det-weights``, else the URL of the config's entry in the
 package's metafile, downloaded by mmengine where the internet is reachable. ``random_init``
-builds untrained models (tests, benchmarks).
+builds untrained models (tests, benchmarks). The pose forward runs under ``torch.autocast`` in
+the precision of ``accel.resolve_precision`` (fp16 on CUDA by default) and always hands back
+float32 heatmaps; ``auto_batch`` sizes its batches from free CUDA memory.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import numpy as np
 
 from heatgait.data.keypoints import decode_keypoints
 from heatgait.errors import HeatgaitError, MissingDependencyError, UsageError
+from heatgait.extract.accel import DEFAULT_BATCH, batch_from_memory, resolve_precision, torch_dtype
 from heatgait.extract.boxes import filter_people
 from heatgait.extract.names import DETECTOR_MODELS, POSE_MODELS
 
@@ -84,7 +87,7 @@ class MMPoseBackend:
     """An mmpose top-down heatmap model run batched on 256x192 RGB crops."""
 
     def __init__(self, config: str | Path, weights: str | None = None, device: str = "cpu",
-                 random_init: bool = False, name: str | None = None):
+                 random_init: bool = False, name: str | None = None, precision: str = "auto"):
         _require("mmpose")
         import torch
         from mmengine.config import Config
@@ -101,6 +104,8 @@ class MMPoseBackend:
         self.model.eval()
         self.name = name or Path(config).stem
         self.device = torch.device(device)
+        self.precision = resolve_precision(precision, self.device.type)
+        self._batch: int | None = None  # auto_batch's answer, measured once
         w, h = cfg.codec.input_size  # mmpose writes (w, h)
         self.input_size = (int(h), int(w))
         preprocessor = cfg.model.data_preprocessor  # mean/std given in RGB order
@@ -113,29 +118,52 @@ class MMPoseBackend:
 
     @classmethod
     def from_name(cls, name: str, weights: str | None = None, device: str = "cpu",
-                  random_init: bool = False) -> MMPoseBackend:
+                  random_init: bool = False, precision: str = "auto") -> MMPoseBackend:
         if name in POSE_MODELS:
             return cls(packaged_config("mmpose", POSE_MODELS[name].config), weights, device,
-                       random_init, name=name)
+                       random_init, name=name, precision=precision)
         if not Path(name).is_file():
             raise UsageError(f"--pose {name}: no such mmpose config file")
-        return cls(name, weights, device, random_init)
+        return cls(name, weights, device, random_init, precision=precision)
 
     def heatmaps(self, crops: np.ndarray):
-        """crops [B, h, w, 3] uint8 RGB -> raw head output [B, 17, H/4, W/4] (torch)."""
+        """crops [B, h, w, 3] uint8 RGB -> raw head output [B, 17, H/4, W/4] (float32 torch)."""
         import torch
         from mmpose.models.utils.tta import flip_heatmaps
 
         x = torch.from_numpy(np.ascontiguousarray(crops)).to(self.device)
         x = (x.permute(0, 3, 1, 2).float() - self._mean) / self._std  # [b, 3, 256, 192]
-        with torch.inference_mode():
-            out = self.model.head.forward(self.model.extract_feat(x))
+        with torch.inference_mode(), torch.autocast(self.device.type,
+                                                    dtype=torch_dtype(self.precision),
+                                                    enabled=self.precision != "fp32"):
+            out = self.model.head.forward(self.model.extract_feat(x)).float()
             if self.flip_test:
-                flipped = self.model.head.forward(self.model.extract_feat(x.flip(-1)))
+                flipped = self.model.head.forward(self.model.extract_feat(x.flip(-1))).float()
                 out = (out + flip_heatmaps(flipped, flip_mode=self._flip_mode,
                                            flip_indices=COCO_FLIP_INDICES,
                                            shift_heatmap=self._shift)) * 0.5
         return out
+
+    def auto_batch(self, probe: int = 4) -> int:
+        """Crops per pass from free CUDA memory (one probe forward, measured once); on the CPU
+        :data:`~heatgait.extract.accel.DEFAULT_BATCH`, as memory there is not the limit."""
+        import torch
+
+        if self.device.type != "cuda" or not torch.cuda.is_available():
+            return DEFAULT_BATCH
+        if self._batch is None:
+            h, w = self.input_size
+            torch.cuda.synchronize(self.device)
+            torch.cuda.reset_peak_memory_stats(self.device)
+            before = torch.cuda.memory_allocated(self.device)
+            self.heatmaps(np.zeros((probe, h, w, 3), np.uint8))
+            torch.cuda.synchronize(self.device)
+            per_crop = (torch.cuda.max_memory_allocated(self.device) - before) / probe
+            free, _ = torch.cuda.mem_get_info(self.device)
+            cached = torch.cuda.memory_reserved(self.device) - torch.cuda.memory_allocated(
+                self.device)  # held by torch's allocator but unused: ours to reuse
+            self._batch = batch_from_memory(free + cached, per_crop)
+        return self._batch
 
     def __call__(self, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         raw = self.heatmaps(crops).float().cpu().numpy()  # [b, 17, 64, 48]

@@ -1,10 +1,11 @@
 """One sequence through stage 1: decode -> detect -> track -> RGB crop -> pose -> frame filter.
 
-Frames are decoded ahead in a background thread and handled in chunks of ``batch_size``: the
-detector sees a chunk at once and returns its final person boxes (score threshold and NMS are
-its own last step, ``boxes.filter_people``), the tracker assigns every box to a walker, every
-box is cropped in RGB space (geometry.crop_people) and the crops go through the pose model in
-batches. Only the raw heatmaps of each track are kept (float16 while buffering), never the
+Frames are decoded ahead in a background thread and handled in chunks of ``batch_size``
+(``accel.batch_sizes``; 0 sizes the pose batch from free GPU memory): detection runs a chunk
+ahead in a second thread (``overlap``), and the detector sees a chunk at once and returns its
+final person boxes (score threshold and NMS are its own last step, ``boxes.filter_people``),
+the tracker assigns every box to a walker, every box is cropped in RGB space
+(geometry.crop_people) and the crops go through the pose model in batches. Only the raw heatmaps of each track are kept (float16 while buffering), never the
 frames, so memory grows with the number of tracked person-frames, not with the video. At the
 end each walker becomes a :class:`SequenceRecord` (the longest one only, for one-subject data
 sets), its frames with mean keypoint score below ``min_frame_score`` dropped and counted in
@@ -14,6 +15,7 @@ sets), its frames with mean keypoint score below ``min_frame_score`` dropped and
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,9 +23,11 @@ import numpy as np
 
 from heatgait.config import ExtractConfig
 from heatgait.data.records import SequenceRecord
+from heatgait.extract.accel import batch_sizes
 from heatgait.extract.backends import PersonDetector, PoseBackend
 from heatgait.extract.geometry import crop_people
 from heatgait.extract.inputs import SequenceSource
+from heatgait.extract.overlap import DetectAhead, detect_inline, limit_frames
 from heatgait.extract.tracking import Tracker
 from heatgait.extract.video import read_chunks
 
@@ -65,39 +69,40 @@ def run_pose(pose: PoseBackend, crops: np.ndarray, batch_size: int
 
 def extract_sequence(source: SequenceSource, detector: PersonDetector, pose: PoseBackend,
                      cfg: ExtractConfig, *, multi_person: bool = False, dataset: str = "",
-                     on_frames: Callable[[int], None] | None = None) -> SequenceResult:
-    """Runs stage 1 on one source; raises VideoError when it cannot be decoded."""
+                     on_frames: Callable[[int], None] | None = None,
+                     overlap: bool = True) -> SequenceResult:
+    """Runs stage 1 on one source; raises VideoError when it cannot be decoded.
+
+    ``overlap`` runs detection a chunk ahead in a thread (``overlap.DetectAhead``); the
+    records are the same either way.
+    """
     tracker = Tracker()
     buffers: dict[int, _TrackBuffer] = {}
     frames_total = 0
-    chunks = read_chunks(source.path, source.kind, chunk=cfg.batch_size)
-    for indices, frames in chunks:
-        if cfg.max_frames and frames_total + len(frames) > cfg.max_frames:
-            keep = cfg.max_frames - frames_total
-            indices, frames = indices[:keep], frames[:keep]
-        frames_total += len(frames)
-        detections = detector(frames)
-        owners: list[tuple[int, int, np.ndarray]] = []  # (track id, frame, box [5])
-        for local, (index, boxes) in enumerate(zip(indices, detections)):
-            boxes = np.asarray(boxes, dtype=np.float32).reshape(-1, 5)  # final: NMS done
-            for track_id, box in zip(tracker.update(int(index), boxes), boxes):
-                owners.append((track_id, local, box))
-        if owners:
-            crops = crop_people([frames[local] for _, local, _ in owners],
-                                np.stack([box[:4] for _, _, box in owners]), cfg.padding,
-                                pose.input_size)  # [n, 256, 192, 3]
-            heatmaps, keypoints = run_pose(pose, crops, cfg.batch_size)
-            for (track_id, local, box), hm, kp in zip(owners, heatmaps, keypoints):
-                buf = buffers.setdefault(track_id, _TrackBuffer())
-                buf.frames.append(int(indices[local]))
-                buf.boxes.append(box[:4].astype(np.float32))
-                buf.heatmaps.append(np.clip(hm, 0.0, 1.0).astype(np.float16))
-                buf.keypoints.append(kp)
-        if on_frames is not None:
-            on_frames(len(frames))
-        if cfg.max_frames and frames_total >= cfg.max_frames:
-            chunks.close()  # stops the decoding thread
-            break
+    pose_batch, chunk = batch_sizes(cfg.batch_size, pose)
+    chunks = limit_frames(read_chunks(source.path, source.kind, chunk=chunk), cfg.max_frames)
+    stream = DetectAhead(chunks, detector) if overlap else detect_inline(chunks, detector)
+    with closing(stream):  # an early stop ends the detection and decoding threads
+        for indices, frames, detections in stream:
+            frames_total += len(frames)
+            owners: list[tuple[int, int, np.ndarray]] = []  # (track id, frame, box [5])
+            for local, (index, boxes) in enumerate(zip(indices, detections)):
+                boxes = np.asarray(boxes, dtype=np.float32).reshape(-1, 5)  # final: NMS done
+                for track_id, box in zip(tracker.update(int(index), boxes), boxes):
+                    owners.append((track_id, local, box))
+            if owners:
+                crops = crop_people([frames[local] for _, local, _ in owners],
+                                    np.stack([box[:4] for _, _, box in owners]), cfg.padding,
+                                    pose.input_size)  # [n, 256, 192, 3]
+                heatmaps, keypoints = run_pose(pose, crops, pose_batch)
+                for (track_id, local, box), hm, kp in zip(owners, heatmaps, keypoints):
+                    buf = buffers.setdefault(track_id, _TrackBuffer())
+                    buf.frames.append(int(indices[local]))
+                    buf.boxes.append(box[:4].astype(np.float32))
+                    buf.heatmaps.append(np.clip(hm, 0.0, 1.0).astype(np.float16))
+                    buf.keypoints.append(kp)
+            if on_frames is not None:
+                on_frames(len(frames))
     return _to_records(source, buffers, frames_total, cfg, multi_person, dataset,
                        pose_name=pose.name, detector_name=detector.name)
 
