@@ -22,7 +22,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-
 from heatgait.config.schema import SECTIONS, Recipe
 from heatgait.errors import ConfigError
 
