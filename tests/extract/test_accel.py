@@ -120,3 +120,17 @@ def test_extract_checks_the_precision_flag_first(tmp_path):
         extract_videos([tmp_path], tmp_path / "out", precision="fp64")
     with pytest.raises(UsageError, match="--precision bf16: --pose blazepose"):
         extract_videos([tmp_path], tmp_path / "out", pose="blazepose", precision="bf16")
+
+
+def test_cli_precision_flag_errors_are_one_line(tmp_path, capsys):
+    from heatgait.cli.app import main
+    from tests.footage import require_vtest
+
+    video = str(require_vtest())
+    assert main(["extract", video, "--pose", "blazepose", "--precision", "fp16",
+                 "--out", str(tmp_path / "a")]) == 2
+    error = capsys.readouterr().err.strip()
+    assert "--precision fp16" in error and "--precision auto" in error and "\n" not in error
+    assert main(["extract", video, "--precision", "half", "--out", str(tmp_path / "b")]) == 2
+    assert "half" in capsys.readouterr().err
+    assert not list(tmp_path.glob("*/*.h5"))  # refused before any work
