@@ -92,7 +92,7 @@ if [[ "${HEATGAIT_NO_MM:-0}" != "1" ]]; then
     exec 8>"$cache/wheels/.mmcv-build.lock"
     flock 8
     if ! ls "$wheel_dir"/mmcv-*.whl >/dev/null 2>&1; then
-        log "building mmcv $mmcv_version with $ops_tag ops (about 13 min on 2 cores, once per machine)"
+        log "building mmcv $mmcv_version with $ops_tag ops (about 9 min on 2 idle cores, once per machine)"
         build="$(mktemp -d)"
         trap 'rm -rf "$build"' EXIT
         "${pip[@]}" download --no-deps --no-binary :all: --no-build-isolation \
