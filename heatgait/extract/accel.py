@@ -11,11 +11,13 @@ measures one small forward pass and :func:`batch_from_memory` divides what is fr
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
+from heatgait.config.schema import Precision
 from heatgait.errors import UsageError
+from heatgait.extract.names import POSE_MODELS
 
-PRECISIONS = ("auto", "fp32", "fp16", "bf16")
+PRECISIONS: tuple[str, ...] = get_args(Precision)  # the recipe's choices, in its order
 DEFAULT_BATCH = 16  # crops per pose pass and frames per chunk when nothing else says
 MAX_AUTO_CHUNK = 64  # frames per detector chunk under batch_size 0 (the detector is not probed)
 
@@ -56,8 +58,9 @@ def autocast_works(device_type: str, precision: str) -> bool:
 
 
 def refuse_fixed_precision(precision: str, pose: str) -> None:
-    """A pose model that cannot change precision accepts only auto and fp32."""
-    if precision in ("fp16", "bf16"):
+    """A pose model that cannot change precision (LiteRT) accepts only auto and fp32."""
+    fixed = pose in POSE_MODELS and POSE_MODELS[pose].stack == "litert"
+    if fixed and precision in ("fp16", "bf16"):
         raise UsageError(f"--precision {precision}: --pose {pose} (LiteRT) runs at its own fixed "
                          "precision; use --precision auto, or an mmpose model such as --pose "
                          "hrnet")

@@ -89,8 +89,7 @@ def extract_videos(inputs: Sequence[str | Path], out_dir: str | Path, *,
                         ("max_frames", max_frames), ("precision", precision)):
         if value is not None:
             setattr(cfg, name, value)
-    if cfg.pose in POSE_MODELS and POSE_MODELS[cfg.pose].stack == "litert":
-        refuse_fixed_precision(cfg.precision, cfg.pose)  # before any input is looked at
+    refuse_fixed_precision(cfg.precision, cfg.pose)  # before any input is looked at
     if cfg.det_score_thr is None:
         cfg.det_score_thr = default_score_threshold(cfg.detector)
     sources, used_layout = discover([Path(p) for p in inputs], cfg.layout)

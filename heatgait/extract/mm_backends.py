@@ -166,7 +166,7 @@ class MMPoseBackend:
         return self._batch
 
     def __call__(self, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        raw = self.heatmaps(crops).float().cpu().numpy()  # [b, 17, 64, 48]
+        raw = self.heatmaps(crops).cpu().numpy()  # [b, 17, 64, 48] float32
         heatmaps = np.clip(raw, 0.0, 1.0)
         return heatmaps, decode_keypoints(heatmaps)
 

@@ -3,13 +3,13 @@
 Frames are decoded ahead in a background thread and handled in chunks of ``batch_size``
 (``accel.batch_sizes``; 0 sizes the pose batch from free GPU memory): detection runs a chunk
 ahead in a second thread (``overlap``), and the detector sees a chunk at once and returns its
-final person boxes (score threshold and NMS are its own last step, ``boxes.filter_people``),
-the tracker assigns every box to a walker, every box is cropped in RGB space
-(geometry.crop_people) and the crops go through the pose model in batches. Only the raw heatmaps of each track are kept (float16 while buffering), never the
-frames, so memory grows with the number of tracked person-frames, not with the video. At the
-end each walker becomes a :class:`SequenceRecord` (the longest one only, for one-subject data
-sets), its frames with mean keypoint score below ``min_frame_score`` dropped and counted in
-``meta``.
+final person boxes (score threshold and NMS are its own last step, ``boxes.filter_people``), the
+tracker assigns every box to a walker, every box is cropped in RGB space (geometry.crop_people)
+and the crops go through the pose model in batches. Only the raw heatmaps of each track are kept
+(float16 while buffering), never the frames, so memory grows with the number of tracked
+person-frames, not with the video. At the end each walker becomes a :class:`SequenceRecord` (the
+longest one only, for one-subject data sets), its frames with mean keypoint score below
+``min_frame_score`` dropped and counted in ``meta``.
 """
 
 from __future__ import annotations
