@@ -56,10 +56,10 @@ def make_data(out: Path, **options: object) -> Path:
 
 
 def small_recipe(data: Path, model_name: str = "gaitheat",
-                 iterations: int = ITERATIONS) -> Recipe:
+                 iterations: int = ITERATIONS, extra: tuple[str, ...] = ()) -> Recipe:
     return load_recipe(str(data / "recipe.yaml"),
                        [*SETS, f"model.name={model_name}", f"train.iterations={iterations}",
-                        f"train.milestones=[{iterations * 3 // 4}]"])
+                        f"train.milestones=[{iterations * 3 // 4}]", *extra])
 
 
 def rank1(result) -> dict[str, float]:
@@ -79,12 +79,13 @@ def baseline(data: Path) -> dict[str, float]:
 
 
 def fit_and_score(data: Path, shuffle: bool, iterations: int = ITERATIONS,
-                  model_name: str = "gaitheat") -> dict[str, float]:
+                  model_name: str = "gaitheat", extra: tuple[str, ...] = ()) -> dict[str, float]:
     """Trains on the split's train subjects; rank-1 (%) per probe set on its test subjects.
 
-    ``shuffle`` permutes the labels of the training sequences (same images, same class sizes).
+    ``shuffle`` permutes the labels of the training sequences (same images, same class sizes);
+    ``extra`` are further ``--set`` overrides of the recipe (e.g. ``model.translate_below=true``).
     """
-    recipe = small_recipe(data, model_name, iterations)
+    recipe = small_recipe(data, model_name, iterations, extra)
     cfg, dcfg = recipe.train, recipe.data
     shards = ShardSet(data)
     train_set = select_training(shards, data / "split.json")

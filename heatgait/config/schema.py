@@ -47,6 +47,7 @@ PoseName = Annotated[str, OneOf(POSE_NAMES, config_files=True)]
 DetectorName = Annotated[str, OneOf(DETECTOR_NAMES, config_files=True)]
 ModelName = Annotated[str, OneOf(VARIANT_NAMES)]
 HeatmapKind = Literal["raw", "regenerated"]
+InitScheme = Literal["xavier", "torch"]  # heatgait.models.init
 EvalMode = Literal["cross-view", "reid"]
 MatchRule = Literal["exact", "substring"]
 
@@ -57,6 +58,9 @@ def choice_of(hint: Any) -> OneOf | None:
         return OneOf(tuple(typing.get_args(hint)))
     if typing.get_origin(hint) is Annotated:
         return next((m for m in hint.__metadata__ if isinstance(m, OneOf)), None)
+    args = typing.get_args(hint)
+    if type(None) in args and len(args) == 2:  # Optional[choice]: None means "not set"
+        return choice_of(next(a for a in args if a is not type(None)))
     return None
 
 
@@ -78,6 +82,8 @@ class _Checked:
         for f in dataclasses.fields(self):  # type: ignore[arg-type]
             choice = choice_of(hints[f.name])
             value = getattr(self, f.name)
+            if value is None and type(None) in typing.get_args(hints[f.name]):
+                continue
             if choice is not None and not (isinstance(value, str) and choice.accepts(value)):
                 raise ConfigError(f"{self.SECTION}.{f.name} {value!r} is not "
                                   f"{choice.describe()}")
@@ -138,6 +144,12 @@ class ModelConfig(_Checked):
     align: bool | None = None  # pose-guided heatmap alignment (PGHA)
     gamma: float | None = None  # PGHA angle threshold in degrees (paper: 5, CCPG 20)
     p_below: float | None = None  # in training, probability of aligning frames under gamma
+    # PGHA under gamma: false (paper, authors' code) leaves those frames as they are; true also
+    # moves their neck to the target (heatgait's behaviour before the key existed)
+    translate_below: bool | None = None
+    # initial weights: xavier (authors' code: Xavier-uniform Conv/Linear, BN weight N(1, 0.02))
+    # or torch (PyTorch's per-layer defaults); see heatgait.models.init
+    init: InitScheme | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()

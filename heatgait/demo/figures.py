@@ -48,8 +48,11 @@ def _pick(candidates: list[tuple[float, int]], count: int) -> list[int]:
     return [index for _, index in sorted(candidates, reverse=True)[:count]]
 
 
-def alignment_figure(plan: DemoPlan, data: Path, gamma: float = 5.0) -> str:
+def alignment_figure(plan: DemoPlan, data: Path, gamma: float = 5.0,
+                     translate_below: bool = False) -> str:
     """Tilted and off-centre frames before and after PGHA, and the share it rotated.
+
+    ``translate_below`` as the recipe's ``model.translate_below`` (paper: false).
 
     Returns one line saying what the figure shows (the shares, and which frames were picked).
     """
@@ -65,7 +68,7 @@ def alignment_figure(plan: DemoPlan, data: Path, gamma: float = 5.0) -> str:
     found = ShardSet(data)
     count = min(len(found), 400)
     frames = torch.from_numpy(np.stack([found.read(i, np.array([0]))[0] for i in range(count)]))
-    steps = plan_alignment(frames, gamma)
+    steps = plan_alignment(frames, gamma, translate_below=translate_below)
     lean = np.degrees(steps.theta.numpy())
     tilted, shifted = [], []
     for i in range(count):
@@ -86,7 +89,7 @@ def alignment_figure(plan: DemoPlan, data: Path, gamma: float = 5.0) -> str:
              f"only translated {moved - rotated:.0f}%, left {100 - moved:.0f}% unchanged")
 
     before = frames[picks]
-    after = align_heatmaps(before, gamma=gamma)
+    after = align_heatmaps(before, gamma=gamma, translate_below=translate_below)
     fig, axes = plt.subplots(2, len(picks), figsize=(2.3 * len(picks), 5.6), squeeze=False)
     for col, index in enumerate(picks):
         kind = "tilted" if index in dict((i, r) for r, i in tilted) else "off-centre"

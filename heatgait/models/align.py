@@ -12,12 +12,11 @@ Choices the paper leaves open, made here:
   upright body. We use the angle of the neck-hip line from the upward vertical,
   theta = atan2(neck_x - hip_x, hip_y - neck_y): 0 when upright, positive when the neck is to
   the right of the hip (image coordinates).
-- Frames with |theta| <= gamma are still *translated* (neck to the target), only not rotated;
-  above gamma they are rotated and translated. The paper applies "PGHA" as a whole above gamma;
-  translating every frame keeps off-centre subjects comparable while leaving an upright,
-  centred frame untouched. ``translate_below=False`` gives the literal reading (frames under
-  gamma pass through unchanged).
-- In training, frames under gamma are also rotated with probability ``p_below`` (paper: 0.2).
+- Frames with |theta| <= gamma pass through unchanged (the paper's rule and the authors'
+  code: PGHA as a whole, rotation and the translation that comes with it, applies above gamma
+  only). ``translate_below=True`` (recipe key ``model.translate_below``) is heatgait's earlier
+  variant: frames under gamma are still translated (neck to the target), only not rotated.
+- In training, frames under gamma are also aligned with probability ``p_below`` (paper: 0.2).
 - Coordinates: argmax indices are pixel centres, so sampling uses ``align_corners=False`` with
   pixel i at normalised (2i + 1) / size - 1; bilinear, zeros outside the map.
 - The transform is computed and sampled in float32 whatever the input dtype, then cast back.
@@ -87,7 +86,7 @@ def plan_alignment(
     training: bool = False,
     generator: torch.Generator | None = None,
     *,
-    translate_below: bool = True,
+    translate_below: bool = False,
     max_angle: float = 60.0,
     eps: float = 1e-6,
 ) -> AlignmentPlan:
@@ -114,7 +113,7 @@ def align_heatmaps(
     training: bool = False,
     generator: torch.Generator | None = None,
     *,
-    translate_below: bool = True,
+    translate_below: bool = False,
     max_angle: float = 60.0,
     eps: float = 1e-6,
 ) -> torch.Tensor:
@@ -126,7 +125,11 @@ def align_heatmaps(
         return x
     plan = plan_alignment(x, gamma, p_below, training, generator,
                           translate_below=translate_below, max_angle=max_angle, eps=eps)
-    if x.device.type == "cpu" and not bool(plan.moved.any()):  # skip the warp; no GPU sync
+    # Skip the warp when no frame moves: on the CPU at inference only (no GPU sync, and in
+    # training a batch of P x K x 30 frames practically always has a moved frame, so the check
+    # would be a read of the device per step for nothing); never while exporting a graph.
+    if (x.device.type == "cpu" and not training and not torch.compiler.is_exporting()
+            and not bool(plan.moved.any())):
         return x
     _, _, h, w = x.shape
     angle = torch.where(plan.rotated, plan.theta, torch.zeros_like(plan.theta))

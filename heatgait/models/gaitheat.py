@@ -26,6 +26,7 @@ from torch import nn
 from heatgait.models.align import align_heatmaps
 from heatgait.models.backbone import BasicBlock, ResNet9
 from heatgait.models.heads import GaitHead
+from heatgait.models.init import initialise
 from heatgait.models.partitions import resolve_partitions
 
 BRANCHES = ("global", "local", "fusion")
@@ -45,7 +46,8 @@ class GaitHeat(nn.Module):
         align: bool = True,
         gamma: float = 5.0,
         p_below: float = 0.2,
-        translate_below: bool = True,
+        translate_below: bool = False,
+        init: str = "xavier",
     ) -> None:
         super().__init__()
         self.num_classes = num_classes
@@ -60,6 +62,7 @@ class GaitHeat(nn.Module):
             {b: GaitHead(channels[-1], embed_dim, parts, num_classes) for b in BRANCHES}
         )
         self.generator: torch.Generator | None = None  # set to seed PGHA's training draws
+        initialise(self, init)
 
     def integrate(self, x: torch.Tensor) -> torch.Tensor:
         """Global + local inputs: [N, 17, H, W] -> [(1 + K) * N, 1, H, W], branch-major."""

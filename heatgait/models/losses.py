@@ -7,13 +7,47 @@
 - Cross-entropy per part with label smoothing 0.1 on the model's cosine logits (BNNeck feature
   and class weights both L2-normalised) multiplied by a scale of 16, as GaitBase's BNNeck does.
 - ``GaitHeatLoss`` sums both terms over the global, local and fusion branches, weight 1 each.
+- Under DDP the triplet loss sees the *global* P x K batch, as the authors' released training
+  code (OpenGait's trainer) does: every rank all-gathers the embeddings and labels, puts its own
+  slice back with its gradient, and multiplies the loss by the world size, so that DDP's mean of
+  the ranks' gradients equals the gradient of one process holding the whole batch. Without it a
+  rank that holds one subject (P = 8 on 8 GPUs) has no negatives and a triplet loss of 0.
+  Cross-entropy stays per rank (the mean of per-rank means over equal slices is the global mean).
+- The logged terms stay on the device (0-d tensors): the training loop reads them in one go.
 """
 
 from __future__ import annotations
 
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
+
+
+def world_size() -> int:
+    """Ranks in the default process group (1 without one)."""
+    return dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
+
+
+def gather_global_batch(
+    embeddings: torch.Tensor, labels: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Every rank's embeddings [n, ...] and labels [n], concatenated in rank order.
+
+    The local slice is this rank's own tensor, so gradients flow through it (the other ranks'
+    slices are copies without gradient). Every rank must hold the same number of sequences
+    (heatgait.data.sampler gives each rank an equal slice). One process: the inputs unchanged.
+    """
+    world = world_size()
+    if world == 1:
+        return embeddings, labels
+    rank = dist.get_rank()
+    slices = [torch.empty_like(embeddings) for _ in range(world)]
+    dist.all_gather(slices, embeddings.detach().contiguous())
+    slices[rank] = embeddings
+    label_slices = [torch.empty_like(labels) for _ in range(world)]
+    dist.all_gather(label_slices, labels.contiguous())
+    return torch.cat(slices), torch.cat(label_slices)
 
 
 def part_distances(x: torch.Tensor) -> torch.Tensor:
@@ -76,17 +110,31 @@ class GaitHeatLoss(nn.Module):
 
     def forward(
         self, outputs: dict[str, dict[str, torch.Tensor]], labels: torch.Tensor
-    ) -> tuple[torch.Tensor, dict[str, float]]:
-        total = torch.zeros((), device=labels.device)
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """(loss to back-propagate, logged terms as detached 0-d tensors on the device).
+
+        ``total`` in the terms is the objective itself; under DDP the returned loss weighs the
+        gathered triplet term by the world size (see the module docstring), so only the value
+        differs from ``total`` there, never the gradient DDP applies.
+        """
+        world = world_size()
+        branches = list(outputs)
+        # one gather for the three branches: [B, n, D, P] -> [B, world * n, D, P]
+        stacked = torch.stack([outputs[b]["embeddings"] for b in branches])
+        gathered, all_labels = gather_global_batch(stacked.transpose(0, 1), labels)
+        gathered = gathered.transpose(0, 1)
+        backward = torch.zeros((), device=labels.device)
+        objective = torch.zeros((), device=labels.device)
         logged: dict[str, torch.Tensor] = {}
-        for branch, out in outputs.items():
-            tri, share = batch_all_triplet(out["embeddings"], labels, self.margin)
-            ce, acc = cross_entropy(out["logits"], labels, self.scale, self.smoothing)
-            total = total + self.triplet_weight * tri + self.ce_weight * ce
+        for i, branch in enumerate(branches):
+            tri, share = batch_all_triplet(gathered[i], all_labels, self.margin)
+            ce, acc = cross_entropy(outputs[branch]["logits"], labels, self.scale,
+                                    self.smoothing)
+            backward = backward + self.triplet_weight * world * tri + self.ce_weight * ce
+            objective = objective + self.triplet_weight * tri + self.ce_weight * ce
             logged[f"{branch}/triplet"] = tri.detach()
             logged[f"{branch}/triplet_active"] = share
             logged[f"{branch}/ce"] = ce.detach()
             logged[f"{branch}/accuracy"] = acc
-        logged["total"] = total.detach()
-        values = torch.stack([v.float() for v in logged.values()]).tolist()  # one device sync
-        return total, dict(zip(logged, values))
+        logged["total"] = objective.detach()
+        return backward, logged

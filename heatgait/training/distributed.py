@@ -53,22 +53,13 @@ def wrap_model(model: torch.nn.Module, ctx: DistContext, sync_bn: bool) -> torch
     return torch.nn.parallel.DistributedDataParallel(model, device_ids=device_ids)
 
 
-def all_reduce_mean(value: torch.Tensor, ctx: DistContext) -> torch.Tensor:
-    """Mean of a tensor over ranks (the value itself in one process)."""
+def all_reduce_sum(value: torch.Tensor, ctx: DistContext) -> torch.Tensor:
+    """Sum of a tensor over ranks (the value itself in one process); no host read."""
     if not ctx.distributed:
         return value
     value = value.detach().clone()
     dist.all_reduce(value, op=dist.ReduceOp.SUM)
-    return value / ctx.world_size
-
-
-def any_rank(flag: bool, ctx: DistContext) -> bool:
-    """True when ``flag`` is true on any rank (so all ranks stop together)."""
-    if not ctx.distributed:
-        return flag
-    tensor = torch.tensor([1.0 if flag else 0.0], device=ctx.device)
-    dist.all_reduce(tensor, op=dist.ReduceOp.MAX)
-    return bool(tensor.item() > 0)
+    return value
 
 
 def barrier(ctx: DistContext) -> None:

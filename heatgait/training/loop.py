@@ -2,14 +2,13 @@
 
 Everything is built elsewhere (heatgait.training.run) and handed in; this module only steps.
 One step: forward under autocast on CUDA (bf16, or fp16 with a GradScaler), the GaitHeat loss,
-a check that the loss is finite on every rank (a non-finite loss stops the run with a
-HeatgaitError before the update, so the last checkpoint stays the last good state), backward,
-SGD step, LR schedule step.
+backward, one read of the device (the loss terms and a check that the loss is finite on every
+rank: a non-finite loss stops the run with a HeatgaitError before the update, so the last
+checkpoint stays the last good state), SGD step, LR schedule step.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Iterable
 from contextlib import nullcontext
@@ -20,7 +19,7 @@ import torch
 
 from heatgait.data.model_input import StoredHeatmaps, to_model_input
 from heatgait.errors import HeatgaitError
-from heatgait.training.distributed import DistContext, all_reduce_mean, any_rank
+from heatgait.training.distributed import DistContext, all_reduce_sum
 
 
 @dataclass
@@ -66,33 +65,50 @@ class Optimisation:
 
 
 def train_step(opt: Optimisation, heatmaps: torch.Tensor, labels: torch.Tensor,
-               iteration: int, ctx: DistContext) -> StepResult:
-    """One update from a batch; ``iteration`` is the number of updates done before it."""
+               iteration: int, ctx: DistContext,
+               label_list: list[int] | None = None) -> StepResult:
+    """One update from a batch; ``iteration`` is the number of updates done before it.
+
+    The step reads the device once (the ``.tolist()`` below): a not-finite flag and the logged
+    terms travel in one tensor, summed over ranks by one all-reduce, so the CPU never waits on
+    the GPU elsewhere in the step (fp16's GradScaler adds its own check of the gradients).
+    The read comes after the backward pass and before the update: a non-finite loss on any rank
+    stops every rank with the weights untouched. ``label_list`` is the batch's labels as the
+    loader gave them (host memory), so provenance costs no read of the device.
+    """
     started = time.perf_counter()
     opt.model.train()
     with opt.precision.autocast(ctx.device):
         outputs = opt.model(heatmaps)  # branches of [n, D, P] embeddings and [n, C, P] logits
     loss, terms = opt.loss_fn(outputs, labels)
-    bad = not math.isfinite(float(loss.detach()))
-    if any_rank(bad, ctx):
-        raise HeatgaitError(
-            f"training stopped at iteration {iteration + 1}: the loss is not finite "
-            f"({float(loss.detach())}); the last checkpoint is the last good state; lower "
-            "train.lr or check the data with `heatgait check`")
     opt.optimizer.zero_grad(set_to_none=True)
     scaler = opt.precision.scaler
     if scaler is not None:
         scaler.scale(loss).backward()
+    else:
+        loss.backward()
+    not_finite = (~torch.isfinite(loss.detach())).float()
+    summed = all_reduce_sum(torch.stack([not_finite, *(v.float() for v in terms.values())]), ctx)
+    values = summed.tolist()  # the step's one host-device synchronisation
+    means = {name: value / ctx.world_size for name, value in zip(terms, values[1:])}
+    mean_loss = means.get("total", float("nan"))
+    if values[0] > 0:
+        opt.optimizer.zero_grad(set_to_none=True)
+        raise HeatgaitError(
+            f"training stopped at iteration {iteration + 1}: the loss is not finite "
+            f"({mean_loss}); the last checkpoint is the last good state; lower "
+            "train.lr or check the data with `heatgait check`")
+    if scaler is not None:
         scaler.step(opt.optimizer)
         scaler.update()
     else:
-        loss.backward()
         opt.optimizer.step()
     lr = opt.optimizer.param_groups[0]["lr"]
     opt.scheduler.step()
-    mean_loss = float(all_reduce_mean(loss.detach().float(), ctx))
-    return StepResult(iteration=iteration + 1, loss=mean_loss, terms=terms, lr=lr,
-                      seconds=time.perf_counter() - started, labels=labels.tolist())
+    if label_list is None:
+        label_list = labels.tolist()
+    return StepResult(iteration=iteration + 1, loss=mean_loss, terms=means, lr=lr,
+                      seconds=time.perf_counter() - started, labels=label_list)
 
 
 def batch_to_device(batch: StoredHeatmaps | tuple[torch.Tensor, torch.Tensor],
@@ -128,8 +144,9 @@ def run_loop(opt: Optimisation,
     for batch in batches:
         if iteration >= end:
             break
+        host_labels = batch.label if isinstance(batch, StoredHeatmaps) else batch[1]
         heatmaps, labels = batch_to_device(batch, ctx.device)
-        result = train_step(opt, heatmaps, labels, iteration, ctx)
+        result = train_step(opt, heatmaps, labels, iteration, ctx, host_labels.tolist())
         iteration = result.iteration
         on_step(result)
     return iteration

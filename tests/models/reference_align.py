@@ -14,7 +14,7 @@ from heatgait.models.align import HIPS, SHOULDERS, target_point
 
 
 def align_heatmaps_reference(
-    x: np.ndarray, gamma: float, *, translate_below: bool = True, max_angle: float = 60.0,
+    x: np.ndarray, gamma: float, *, translate_below: bool = False, max_angle: float = 60.0,
     eps: float = 1e-6,
 ) -> np.ndarray:
     """Float64 per-frame reference of :func:`align_heatmaps` in eval mode, for tests.

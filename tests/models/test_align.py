@@ -62,14 +62,46 @@ def test_upright_centred_frame_is_untouched_in_eval_under_gamma() -> None:
     assert (rotated - x[1:]).abs().max() > 0.1
 
 
-def test_off_centre_subject_is_moved_to_the_target() -> None:
+def test_off_centre_subject_is_moved_to_the_target_with_translate_below() -> None:
     centred, shifted = skeleton(0), skeleton(0, (6, 2))
-    out = align_heatmaps(shifted[None], gamma=5.0)[0]
+    out = align_heatmaps(shifted[None], gamma=5.0, translate_below=True)[0]
     spine_channels = [5, 6, 11, 12]
     torch.testing.assert_close(out[spine_channels], centred[spine_channels], atol=1e-5, rtol=0)
-    # the literal reading of the paper (no PGHA under gamma) leaves it where it is
-    kept = align_heatmaps(shifted[None], gamma=5.0, translate_below=False)[0]
+    # the paper's rule (the default: no PGHA under gamma) leaves it where it is
+    kept = align_heatmaps(shifted[None], gamma=5.0)[0]
     torch.testing.assert_close(kept, shifted)
+
+
+PAPER_RECIPES = ["casia-b", "casia-b++", "casia-b-regenerated", "ccpg", "ccpg++",
+                 "ccpg-regenerated", "sustech1k", "sustech1k++"]
+
+
+@pytest.mark.parametrize("name", PAPER_RECIPES)
+def test_paper_recipes_leave_frames_under_gamma_bit_identical_at_eval(name: str) -> None:
+    from heatgait.config import load_recipe
+    from heatgait.models import build_model
+
+    model = build_model(load_recipe(name).model, num_classes=2).eval()
+    assert model.translate_below is False
+    # upright and leaning less than gamma, off-centre: the paper leaves all three alone
+    x = torch.stack([skeleton(0, (6, 2)), skeleton(model.gamma * 0.6, (-3, 4)),
+                     skeleton(-model.gamma * 0.6)])
+    out = align_heatmaps(x, model.gamma, model.p_below, model.training, model.generator,
+                         translate_below=model.translate_below)
+    assert torch.equal(out, x)
+
+
+def test_translate_below_key_restores_the_earlier_output() -> None:
+    from heatgait.config import load_recipe
+    from heatgait.models import build_model
+
+    model = build_model(load_recipe("casia-b", ["model.translate_below=true"]).model, 2).eval()
+    assert model.translate_below is True
+    x = torch.stack([skeleton(0, (6, 2)), skeleton(3, (-3, 4))])
+    out = align_heatmaps(x, model.gamma, translate_below=model.translate_below)
+    expected = align_heatmaps_reference(x.numpy(), model.gamma, translate_below=True)
+    np.testing.assert_allclose(out.numpy(), expected, atol=1e-5)
+    assert (out - x).abs().max() > 0.1  # they were moved
 
 
 def test_target_scales_with_map_size() -> None:

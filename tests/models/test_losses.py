@@ -61,7 +61,8 @@ def test_gaitheat_loss_sums_three_branches() -> None:
         for o in outputs.values()
     )
     assert total.item() == pytest.approx(expected.item(), rel=1e-6)
-    assert terms["total"] == pytest.approx(total.item())
+    assert float(terms["total"]) == pytest.approx(total.item())
+    assert all(v.dim() == 0 and not v.requires_grad for v in terms.values())  # kept on device
     assert {"fusion/triplet", "local/ce", "global/triplet_active", "global/accuracy"} <= set(terms)
     total.backward()
     assert all(torch.isfinite(o["embeddings"].grad).all() for o in outputs.values())
