@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 
 from heatgait.config import Recipe, apply_override, load_recipe, recipe_from_dict
-from heatgait.devices import resolve_device
 from heatgait.errors import HeatgaitError, UsageError
 from heatgait.evaluation.cross import check_source, parse_cross
 from heatgait.evaluation.embed import embed_sequences, load_embeddings, select_test_sequences
@@ -80,8 +79,8 @@ def evaluate_checkpoint(checkpoint: str | Path, data: Sequence[str | Path], *,
                         progress: bool = False) -> Evaluation:
     """Embeds the test sequences found in ``data`` with a trained model and scores them."""
     from heatgait.data.shardset import ShardSet
-    from heatgait.models.factory import build_model
     from heatgait.training.checkpoint import load_checkpoint
+    from heatgait.training.inference import inference_model
 
     state = load_checkpoint(checkpoint)
     trained = recipe_from_dict(state["recipe"], f"checkpoint {state['path']}")
@@ -97,15 +96,12 @@ def evaluate_checkpoint(checkpoint: str | Path, data: Sequence[str | Path], *,
         check_source(code, source, state["path"])
     shards = ShardSet(list(data))
     indices = select_test_sequences(shards, recipe.split_file)
-    model = build_model(trained.model, len(state["label_map"]))
-    model.load_state_dict(state["model"])
-    max_frames = trained.data.max_test_frames or None
+    # the network sees at test what it saw in training: the checkpoint's own input settings
+    model = inference_model(state, device)
     arrays = embed_sequences(
-        model, shards, indices, resolve_device(device),
-        batch_size=batch_size or recipe.data.test_batch_size,
+        model, shards, indices, batch_size=batch_size or recipe.data.test_batch_size,
         num_workers=recipe.data.num_workers if num_workers is None else num_workers,
-        normalize=trained.data.normalize, max_frames=max_frames, progress=progress,
-        heatmaps=trained.data.heatmaps)  # the network sees at test what it saw in training
+        progress=progress)
     return Evaluation(result=evaluate_embeddings(*arrays, recipe.eval), recipe=recipe,
                       embeddings=arrays, checkpoint=state["path"], source_code=code,
                       trained=trained)

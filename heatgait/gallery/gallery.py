@@ -31,6 +31,7 @@ from heatgait.evaluation.distance import as_parts
 from heatgait.gallery import index as vindex
 from heatgait.gallery import store
 from heatgait.gallery.store import ENTRY_COLUMNS, Entry, gallery_lock, get_meta, set_meta
+from heatgait.training.fingerprint import compare, recorded_form
 
 SQL_CHUNK = 500  # ids per "IN (...)" query
 
@@ -190,7 +191,12 @@ class Gallery:
     def check_model(self, fingerprint: dict[str, Any]) -> None:
         """Raises naming both models when ``fingerprint`` is not the gallery's own."""
         own = self.fingerprint
-        if own is not None and own.get("digest") != fingerprint.get("digest"):
+        match = "same" if own is None else compare(own, fingerprint)
+        if match == "stale":
+            from heatgait.gallery.encoder import stale_gallery
+
+            raise stale_gallery(str(self.folder), fingerprint)
+        if match == "other":
             raise HeatgaitError(
                 f"gallery {self.folder} holds embeddings of {describe_model(own)}; "
                 f"{describe_model(fingerprint)} is another model: use the gallery's checkpoint, "
@@ -211,7 +217,7 @@ class Gallery:
                 self.check_model(fingerprint)
                 self._check_shape(emb.shape[1:], record=True)
                 if self.fingerprint is None:
-                    set_meta(self.con, "fingerprint", fingerprint)
+                    set_meta(self.con, "fingerprint", recorded_form(fingerprint))
                 added = _now()
                 for row, (item, vector) in enumerate(zip(items, emb)):
                     cursor = self.con.execute(

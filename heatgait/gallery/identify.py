@@ -102,6 +102,7 @@ def identify(inputs: list[str | Path], gallery_dir: str | Path, *, top: int = 5,
              progress: bool = False) -> Identification:
     """Identifies every track of ``inputs`` against the gallery (see the module doc)."""
     from heatgait.gallery.encoder import load_gallery_encoder
+    from heatgait.training.fingerprint import recorded_form
 
     if top < 1:
         raise UsageError(f"--top {top}: give 1 or more (how many gallery names to list per "
@@ -119,7 +120,7 @@ def identify(inputs: list[str | Path], gallery_dir: str | Path, *, top: int = 5,
                                progress=progress)
         result = Identification(gallery=Path(gallery_dir), threshold=limit,
                                 threshold_source=source, found=found,
-                                fingerprint=encoder.fingerprint, notes=notes)
+                                fingerprint=recorded_form(encoder.fingerprint), notes=notes)
         if not found.tracks:
             return result
         embeddings = encoder.embed(found.shards, [t.position for t in found.tracks],
