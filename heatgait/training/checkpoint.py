@@ -147,5 +147,10 @@ def load_checkpoint(path: str | Path, *, variant: str | None = None,
         raise HeatgaitError(f"checkpoint {file}: holds model variant {state.get('variant')!r}, "
                             f"expected {variant!r}; set model.name to match or use another "
                             "checkpoint")
+    model = state.get("recipe", {}).get("model")
+    if isinstance(model, dict) and "translate_below" not in model:
+        # saved before model.translate_below existed: PGHA then also moved frames under gamma,
+        # so the network is rebuilt the way it was trained
+        model["translate_below"] = True
     state["path"] = str(file)
     return state

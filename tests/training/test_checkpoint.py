@@ -81,3 +81,14 @@ def test_other_schema_and_variant_are_named(tmp_path):
     ckpt.save_checkpoint(state, path)
     with pytest.raises(HeatgaitError, match=f"schema version {SCHEMA_VERSION + 1}"):
         ckpt.load_checkpoint(path)
+
+
+def test_runs_saved_before_translate_below_keep_the_pgha_they_trained_with(tmp_path):
+    old = _state()
+    old["recipe"] = {"name": "x", "model": {"name": "gaitheat", "gamma": 5.0}}
+    ckpt.save_checkpoint(old, tmp_path / "old.pt")
+    assert ckpt.load_checkpoint(tmp_path / "old.pt")["recipe"]["model"]["translate_below"] is True
+    new = _state()
+    new["recipe"] = {"name": "x", "model": {"name": "gaitheat", "translate_below": False}}
+    ckpt.save_checkpoint(new, tmp_path / "new.pt")
+    assert ckpt.load_checkpoint(tmp_path / "new.pt")["recipe"]["model"]["translate_below"] is False
