@@ -60,6 +60,9 @@ SECTIONS_OUT = {
 # what version 1 used whatever the recipe said (the values a key takes to embed as it did)
 VERSION1_IMPLIED = {("data", "heatmaps"): "raw", ("model", "translate_below"): True}
 
+# model keys added after version 1 (absent from the recipes of checkpoints it fingerprinted)
+VERSION1_UNKNOWN = ("translate_below", "init")
+
 Comparison = Literal["same", "stale", "other"]
 
 
@@ -90,7 +93,10 @@ def version1_digest(state: dict[str, Any]) -> str:
     """The digest version 1 gave this checkpoint (kept to read galleries it wrote)."""
     recipe = state.get("recipe") or {}
     data = recipe.get("data") or {}
-    settings = {"variant": state.get("variant"), "model": recipe.get("model"),
+    model = recipe.get("model")
+    if isinstance(model, dict):  # keys version 1's recipes never held (load_checkpoint may add
+        model = {k: v for k, v in model.items() if k not in VERSION1_UNKNOWN}  # one to old ones)
+    settings = {"variant": state.get("variant"), "model": model,
                 "normalize": data.get("normalize"), "max_test_frames": data.get("max_test_frames")}
     return _digest(settings, state["model"])
 

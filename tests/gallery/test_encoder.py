@@ -61,14 +61,21 @@ def test_gallery_add_stores_the_embeddings_eval_saves(regenerated_run, tmp_path)
     assert recorded["heatmaps"] == "regenerated" and "version1" not in recorded
 
 
-def tiny_checkpoint(folder: Path, *settings: str) -> Path:
-    """A run folder with one checkpoint of a narrow network (random weights, seed 0)."""
+def tiny_checkpoint(folder: Path, *settings: str, old: bool = False) -> Path:
+    """A run folder with one checkpoint of a narrow network (random weights, seed 0).
+
+    ``old``: its recipe as heatgait saved it before model.translate_below and model.init.
+    """
     recipe = load_recipe("casia-b", ["model.channels=[4, 8, 8, 16]", "model.embed_dim=8",
                                      "model.parts=4", "data.num_workers=0", *settings])
     torch.manual_seed(0)
     model = build_model(recipe.model, num_classes=3)
+    saved = recipe_to_dict(recipe)
+    if old:
+        saved["model"] = {k: v for k, v in saved["model"].items()
+                          if k not in ("translate_below", "init")}
     state = make_checkpoint(model=model, optimizer=None, scheduler=None, sampler_state=None,
-                            scaler=None, iteration=1, recipe=recipe_to_dict(recipe),
+                            scaler=None, iteration=1, recipe=saved,
                             label_map={"001": 0, "002": 1, "003": 2}, variant="gaitheat",
                             dataset="CASIA-B", code="CA")
     save_run_checkpoint(state, folder)
@@ -87,22 +94,26 @@ def version1_gallery(folder: Path, run: Path) -> Path:
 
 
 def test_version1_gallery_of_a_raw_heatmap_model_stays_readable(tmp_path):
-    run = tiny_checkpoint(tmp_path / "run")
+    run = tiny_checkpoint(tmp_path / "run", old=True)
     gallery = version1_gallery(tmp_path / "old", run)
     with Gallery(gallery) as g:
         g.check_model(load_encoder(run, "cpu").fingerprint)  # gallery add accepts it
         assert load_gallery_encoder(g.fingerprint, None, "cpu", str(gallery)) is not None
     # the same weights under a recipe whose heatmaps version 1 ignored: refused, not mixed in
-    other = tiny_checkpoint(tmp_path / "regen", "data.heatmaps=regenerated")
+    other = tiny_checkpoint(tmp_path / "regen", "data.heatmaps=regenerated", old=True)
     with Gallery(gallery) as g, pytest.raises(HeatgaitError, match="data.heatmaps"):
         g.check_model(load_encoder(other, "cpu").fingerprint)
     with Gallery(gallery) as g, pytest.raises(HeatgaitError, match="another model"):
         g.check_model(load_encoder(tiny_checkpoint(tmp_path / "b", "model.gamma=9"),
                                    "cpu").fingerprint)
+    # the same weights retrained-as-is under the paper's PGHA (frames under gamma left alone)
+    paper = tiny_checkpoint(tmp_path / "paper")
+    with Gallery(gallery) as g, pytest.raises(HeatgaitError, match="translate_below"):
+        g.check_model(load_encoder(paper, "cpu").fingerprint)
 
 
 def test_version1_gallery_of_a_regenerated_model_must_be_enrolled_again(tmp_path, capsys):
-    run = tiny_checkpoint(tmp_path / "run", "data.heatmaps=regenerated")
+    run = tiny_checkpoint(tmp_path / "run", "data.heatmaps=regenerated", old=True)
     gallery = version1_gallery(tmp_path / "old", run)
     with Gallery(gallery) as g, pytest.raises(HeatgaitError, match="enrol the walkers again"):
         load_gallery_encoder(g.fingerprint, None, "cpu", str(gallery))
