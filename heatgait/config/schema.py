@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+from heatgait.config.stage1 import DETECTOR_NAMES, POSE_NAMES
+from heatgait.config.variants import VARIANT_NAMES, conflicts
 from heatgait.errors import ConfigError
-from heatgait.extract.inputs import LAYOUTS
-from heatgait.extract.names import DETECTOR_NAMES, POSE_NAMES
-from heatgait.models.variants import VARIANT_NAMES, conflicts
+from heatgait.extract.job.inputs import LAYOUTS
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ class ExtractConfig(_Checked):
     min_track_frames: int = 10  # shorter tracks are not written as sequences
     # crops per pose forward pass and frames per detector chunk; 0: crops per pass from free
     # GPU memory (one probe forward of the pose model on CUDA, 16 on the CPU), frames per chunk
-    # the same up to 64 (heatgait.extract.accel.batch_sizes)
+    # the same up to 64 (heatgait.extract.pose.accel.batch_sizes)
     batch_size: int = 16
     precision: Precision = "auto"  # pose forward: auto = fp16 autocast on CUDA, fp32 on the CPU
     storage: Storage = "uint8"

@@ -1,6 +1,6 @@
 """The GaitHeat network: PGHA (``align``), shared ResNet9 (``backbone``), global/local/fusion
 branches (``gaitheat``), heads, losses, named variants (``variants``, plain data) and the
-builder (``factory``). Loaded on first use, so importing ``heatgait.models.variants`` (the
+builder (``factory``). Loaded on first use, so importing ``heatgait.config.variants`` (the
 recipe loader does) does not import torch."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 _LAZY = {
-    "VARIANTS": "heatgait.models.variants",
+    "VARIANTS": "heatgait.config.variants",
     "build_model": "heatgait.models.factory",
     "create_model": "heatgait.models.factory",
     "list_models": "heatgait.models.factory",

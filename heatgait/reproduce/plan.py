@@ -26,7 +26,7 @@ from typing import Literal
 
 from heatgait.config import Recipe, builtin_recipes, load_recipe
 from heatgait.errors import UsageError
-from heatgait.extract.inputs import LAYOUT_EXAMPLES
+from heatgait.extract.job.inputs import LAYOUT_EXAMPLES
 
 Cell = tuple[str, str | None]  # (recipe trained, cross pair "SRC->TGT" or None: own test set)
 

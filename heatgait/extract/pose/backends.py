@@ -14,15 +14,15 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from heatgait.errors import UsageError
-from heatgait.extract.accel import refuse_fixed_precision
-from heatgait.extract.names import (
+from heatgait.config.stage1 import (
     DEFAULT_SCORE_THR,
     DETECTOR_MODELS,
     DETECTOR_NAMES,
     POSE_MODELS,
     POSE_NAMES,
 )
+from heatgait.errors import UsageError
+from heatgait.extract.pose.accel import refuse_fixed_precision
 
 
 @runtime_checkable
@@ -74,12 +74,12 @@ def build_pose(name: str, weights: str | None = None, device: str = "cpu",
     """``hrnet``, ``vitpose[-h|-l|-b|-s]``, ``blazepose`` or a path to an mmpose config;
     ``precision`` as ``accel.resolve_precision`` (fixed-precision LiteRT: auto or fp32 only)."""
     if name in POSE_MODELS and POSE_MODELS[name].stack == "litert":
-        from heatgait.extract.blazepose import BlazePoseBackend
+        from heatgait.extract.pose.blazepose import BlazePoseBackend
 
         refuse_fixed_precision(precision, name)
         return BlazePoseBackend(model_path=weights)
     if name in POSE_MODELS or _is_config_path(name):
-        from heatgait.extract.mm_backends import MMPoseBackend
+        from heatgait.extract.pose.mmpose import MMPoseBackend
 
         return MMPoseBackend.from_name(name, weights=weights, device=device,
                                        random_init=random_init, precision=precision)
@@ -104,11 +104,11 @@ def build_detector(name: str, weights: str | None = None, device: str = "cpu",
     if stack == "none":
         return FullFrameDetector()
     if stack == "litert":
-        from heatgait.extract.blazepose_detector import BlazePersonDetector
+        from heatgait.extract.detection.blazepose import BlazePersonDetector
 
         return BlazePersonDetector(score_thr=score_thr, nms_thr=nms_thr)
     if name in DETECTOR_MODELS or _is_config_path(name):
-        from heatgait.extract.mm_backends import MMDetDetector
+        from heatgait.extract.pose.mmpose import MMDetDetector
 
         return MMDetDetector.from_name(name, weights=weights, device=device, score_thr=score_thr,
                                        nms_thr=nms_thr, random_init=random_init)

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from heatgait.errors import MissingDependencyError
-from heatgait.extract.model_cache import ModelFile, resolve_model
+from heatgait.extract.runtimes.model_cache import ModelFile, resolve_model
 
 QUIET_ENV = "HEATGAIT_QUIET"  # set by the CLI unless --verbose: hide native runtime chatter
 

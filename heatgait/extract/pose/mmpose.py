@@ -24,11 +24,16 @@ from typing import Any
 
 import numpy as np
 
+from heatgait.config.stage1 import DETECTOR_MODELS, POSE_MODELS
 from heatgait.data.keypoints import decode_keypoints
 from heatgait.errors import HeatgaitError, MissingDependencyError, UsageError
-from heatgait.extract.accel import DEFAULT_BATCH, batch_from_memory, resolve_precision, torch_dtype
-from heatgait.extract.boxes import filter_people
-from heatgait.extract.names import DETECTOR_MODELS, POSE_MODELS
+from heatgait.extract.detection.boxes import filter_people
+from heatgait.extract.pose.accel import (
+    DEFAULT_BATCH,
+    batch_from_memory,
+    resolve_precision,
+    torch_dtype,
+)
 
 COCO_FLIP_INDICES = [0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15]
 PERSON_LABEL = 0
@@ -146,7 +151,7 @@ class MMPoseBackend:
 
     def auto_batch(self, probe: int = 4) -> int:
         """Crops per pass from free CUDA memory (one probe forward, measured once); on the CPU
-        :data:`~heatgait.extract.accel.DEFAULT_BATCH`, as memory there is not the limit."""
+        :data:`~heatgait.extract.pose.accel.DEFAULT_BATCH`, as memory there is not the limit."""
         import torch
 
         if self.device.type != "cuda" or not torch.cuda.is_available():

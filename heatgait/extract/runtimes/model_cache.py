@@ -7,7 +7,7 @@ files are extracted, checked against the sha256 recorded here, and written durab
 (``heatgait.fileio``) into
 ``$HEATGAIT_CACHE`` (default ``~/.cache/heatgait/models``).
 
-Run ``python -m heatgait.extract.model_cache`` to fill the cache ahead of time.
+Run ``python -m heatgait.extract.runtimes.model_cache`` to fill the cache ahead of time.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def verify(path: Path, model: ModelFile) -> None:
     if actual != model.sha256:
         raise HeatgaitError(
             f"{path}: sha256 {actual[:12]}... does not match {model.name} "
-            f"({model.sha256[:12]}...); delete it and run `python -m heatgait.extract.model_cache`"
+            f"({model.sha256[:12]}...); delete it and run `python -m heatgait.extract.runtimes.model_cache`"
         )
 
 
