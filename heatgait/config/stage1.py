@@ -1,8 +1,9 @@
 """The names of the stage-1 models, and what each name stands for.
 
-This is the one table of them: ``backends`` builds models by these names and ``mm_backends``
-finds their config files here. It imports nothing but the standard library, so a recipe
-loader can check ``extract.pose`` and ``extract.detector`` against ``POSE_NAMES`` and
+This is the one table of them: ``extract.pose.backends`` and ``extract.detection.detectors``
+build models by these names, ``extract.pose.mmpose`` and ``extract.detection.mmdet`` find their
+config files here. It lives in ``config`` and imports nothing but the standard library, so the
+recipe loader can check ``extract.pose`` and ``extract.detector`` against ``POSE_NAMES`` and
 ``DETECTOR_NAMES`` when a recipe loads. Besides these names, a path to an mmpose/mmdet config
 file (``.py``) is also a valid choice.
 """

@@ -5,9 +5,10 @@ import pytest
 
 from heatgait.config import ExtractConfig
 from heatgait.errors import HeatgaitError
+from heatgait.extract.detection.detectors import build_detector
 from heatgait.extract.job.inputs import SequenceSource
 from heatgait.extract.job.sequence import extract_sequence
-from heatgait.extract.pose.backends import build_detector, build_pose
+from heatgait.extract.pose.backends import build_pose
 from heatgait.extract.pose.crop import crop_people
 
 pytestmark = pytest.mark.mm
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.mm
 
 def test_packaged_configs_and_their_weights_urls():
     from heatgait.config.stage1 import DETECTOR_MODELS, POSE_MODELS
-    from heatgait.extract.pose.mmpose import metafile_weights, packaged_config
+    from heatgait.extract.runtimes.openmmlab import metafile_weights, packaged_config
 
     for relative in (m.config for m in POSE_MODELS.values() if m.stack == "mmpose"):
         config = packaged_config("mmpose", relative)

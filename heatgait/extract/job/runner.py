@@ -31,10 +31,11 @@ from heatgait.data.records import SequenceRecord
 from heatgait.data.schema import SCHEMA_VERSION
 from heatgait.data.shards import ShardWriter, existing_keys
 from heatgait.data.shardset import ShardSet
+from heatgait.extract.detection.detectors import PersonDetector
 from heatgait.extract.job.inputs import SequenceSource
 from heatgait.extract.job.sequence import extract_sequence
 from heatgait.extract.job.video import VideoError
-from heatgait.extract.pose.backends import PersonDetector, PoseBackend
+from heatgait.extract.pose.backends import PoseBackend
 
 MANIFEST = "manifest.json"
 FAILURES = "failures.json"

@@ -1,13 +1,13 @@
-"""The paper's stage-1 models through OpenMMLab: mmpose top-down pose and mmdet RTMDet person.
+"""The paper's pose models through OpenMMLab: mmpose top-down HRNet / ViTPose heatmaps.
 
-Models are built from the config files shipped inside the mmpose/mmdet wheels (``.mim``), so
-``--pose hrnet`` is exactly mmpose's HRNet-W32 256x192 COCO model. We do not call
+Models are built from the config files shipped inside the mmpose wheel (``.mim``, found by
+``runtimes.openmmlab``), so ``--pose hrnet`` is exactly mmpose's HRNet-W32 256x192 COCO model.
+We do not call
 ``inference_topdown`` per frame: the pose network runs batched on our own RGB crops and we keep
 the head's raw heatmaps (flip-averaged when the config's ``test_cfg`` asks for flip test, as
 mmpose's own inference does); keypoints are only read off them as side data, by the one decoder
-of all shards (``heatgait.data.keypoints``). The detector runs a whole chunk of frames through
-one ``test_step`` and ends with ``boxes.filter_people`` (score threshold, NMS). The model names
-and their config files are in ``names``.
+of all shards (``heatgait.data.keypoints``). The person detector is ``detection.mmdet``; the
+model names and their config files are in ``heatgait.config.stage1``.
 
 Weights: ``--pose-weights`` / ``--det-weights``, else the URL of the config's entry in the
 package's metafile, downloaded by mmengine where the internet is reachable. ``random_init``
@@ -18,74 +18,27 @@ float32 heatmaps; ``auto_batch`` sizes its batches from free CUDA memory.
 
 from __future__ import annotations
 
-from importlib import util as importlib_util
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from heatgait.config.stage1 import DETECTOR_MODELS, POSE_MODELS
+from heatgait.config.stage1 import POSE_MODELS
 from heatgait.data.keypoints import decode_keypoints
-from heatgait.errors import HeatgaitError, MissingDependencyError, UsageError
-from heatgait.extract.detection.boxes import filter_people
+from heatgait.errors import UsageError
 from heatgait.extract.pose.accel import (
     DEFAULT_BATCH,
     batch_from_memory,
     resolve_precision,
     torch_dtype,
 )
+from heatgait.extract.runtimes.openmmlab import (
+    load_weights,
+    metafile_weights,
+    packaged_config,
+    require,
+)
 
 COCO_FLIP_INDICES = [0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15]
-PERSON_LABEL = 0
-
-
-def _require(package: str) -> None:
-    if importlib_util.find_spec(package) is None:
-        raise MissingDependencyError(
-            f"{package} is not installed; install the OpenMMLab stack (make install) or use "
-            "--pose blazepose --det blazepose")
-
-
-def packaged_config(package: str, relative: str) -> Path:
-    """Path of a config file shipped in an OpenMMLab wheel's ``.mim`` folder."""
-    _require(package)
-    root = Path(importlib_util.find_spec(package).origin).parent / ".mim"
-    path = root / relative
-    if not path.is_file():
-        raise MissingDependencyError(f"{package} has no {relative}; reinstall {package}")
-    return path
-
-
-def metafile_weights(config: Path) -> str | None:
-    """The checkpoint URL that the package's metafiles (``*.yml`` beside the config) list."""
-    import yaml
-
-    for meta in sorted(config.parent.glob("*.yml")):
-        data = yaml.safe_load(meta.read_text()) or {}
-        for model in data.get("Models", []) if isinstance(data, dict) else []:
-            if str(model.get("Config", "")).endswith(config.name) and model.get("Weights"):
-                return str(model["Weights"])
-    return None
-
-
-def _load_weights(model: Any, weights: str | None, fallback: str | None, flag: str,
-                  what: str) -> None:
-    """Loads ``weights`` (a path) or downloads ``fallback``; one-line error when neither works."""
-    from mmengine.runner import load_checkpoint
-
-    source = weights or fallback
-    if source is None:
-        raise HeatgaitError(f"no known weights for {what}; give {flag} PATH")
-    if weights and not Path(weights).is_file():
-        raise UsageError(f"{flag} {weights}: no such file")
-    try:
-        load_checkpoint(model, source, map_location="cpu", logger="silent")
-    except (OSError, RuntimeError) as exc:  # URLError is an OSError
-        if weights:
-            raise HeatgaitError(f"{flag} {weights}: cannot load ({exc})") from exc
-        raise HeatgaitError(
-            f"cannot download the {what} weights ({type(exc).__name__}); offline, give "
-            f"{flag} PATH, or use --pose blazepose --det blazepose") from exc
 
 
 class MMPoseBackend:
@@ -93,7 +46,7 @@ class MMPoseBackend:
 
     def __init__(self, config: str | Path, weights: str | None = None, device: str = "cpu",
                  random_init: bool = False, name: str | None = None, precision: str = "auto"):
-        _require("mmpose")
+        require("mmpose")
         import torch
         from mmengine.config import Config
         from mmpose.apis import init_model
@@ -104,7 +57,7 @@ class MMPoseBackend:
         if random_init:
             self.model.init_weights()
         else:
-            _load_weights(self.model, weights, metafile_weights(Path(config)), "--pose-weights",
+            load_weights(self.model, weights, metafile_weights(Path(config)), "--pose-weights",
                           f"pose model {Path(config).name}")
         self.model.eval()
         self.name = name or Path(config).stem
@@ -174,70 +127,3 @@ class MMPoseBackend:
         raw = self.heatmaps(crops).cpu().numpy()  # [b, 17, 64, 48] float32
         heatmaps = np.clip(raw, 0.0, 1.0)
         return heatmaps, decode_keypoints(heatmaps)
-
-
-class MMDetDetector:
-    """An mmdet detector run on a chunk of frames at once; keeps the person class."""
-
-    def __init__(self, config: str | Path, weights: str | None = None, device: str = "cpu",
-                 score_thr: float = 0.3, nms_thr: float = 0.3, random_init: bool = False,
-                 fallback_url: str | None = None, name: str | None = None):
-        _require("mmdet")
-        _require("mmpose")
-        from mmcv.transforms import Compose
-        from mmdet.apis import init_detector
-        from mmdet.utils import get_test_pipeline_cfg
-        from mmengine.config import Config
-        from mmpose.utils import adapt_mmdet_pipeline
-
-        cfg = Config.fromfile(str(config))
-        if cfg.model.get("backbone", {}).get("init_cfg") is not None:
-            cfg.model.backbone.init_cfg = None
-        test_cfg = cfg.model.get("test_cfg") or {}
-        if "score_thr" in test_cfg:  # our threshold governs, also below the config's own
-            test_cfg["score_thr"] = min(float(test_cfg["score_thr"]), score_thr)
-        self.model = init_detector(cfg, None, device=device)
-        if random_init:
-            self.model.init_weights()
-        else:
-            _load_weights(self.model, weights, metafile_weights(Path(config)) or fallback_url,
-                          "--det-weights", f"detector {Path(config).name}")
-        self.model.eval()
-        cfg = adapt_mmdet_pipeline(self.model.cfg)
-        pipeline = get_test_pipeline_cfg(cfg).copy()
-        pipeline[0] = {"type": "mmdet.LoadImageFromNDArray"}
-        self.pipeline = Compose(pipeline)
-        self.score_thr, self.nms_thr = score_thr, nms_thr
-        self.name = name or Path(config).stem
-
-    @classmethod
-    def from_name(cls, name: str, weights: str | None = None, device: str = "cpu",
-                  score_thr: float = 0.3, nms_thr: float = 0.3,
-                  random_init: bool = False) -> MMDetDetector:
-        if name in DETECTOR_MODELS:
-            model = DETECTOR_MODELS[name]
-            return cls(packaged_config(model.package, model.config), weights, device, score_thr,
-                       nms_thr, random_init, fallback_url=model.weights_url, name=name)
-        if not Path(name).is_file():
-            raise UsageError(f"--det {name}: no such mmdet config file")
-        return cls(name, weights, device, score_thr, nms_thr, random_init)
-
-    def __call__(self, frames: list[np.ndarray]) -> list[np.ndarray]:
-        import torch
-
-        if not frames:
-            return []
-        data = [self.pipeline({"img": np.ascontiguousarray(f[..., ::-1]), "img_id": i})
-                for i, f in enumerate(frames)]  # mmdet models take BGR
-        batch = {"inputs": [d["inputs"] for d in data],
-                 "data_samples": [d["data_samples"] for d in data]}
-        with torch.inference_mode():
-            results = self.model.test_step(batch)
-        out = []
-        for result in results:
-            pred = result.pred_instances
-            person = pred.labels == PERSON_LABEL
-            boxes = torch.cat([pred.bboxes[person], pred.scores[person, None]], dim=1)
-            boxes = boxes.float().cpu().numpy().reshape(-1, 5)  # [n, 5]
-            out.append(filter_people(boxes, self.score_thr, self.nms_thr))
-        return out
