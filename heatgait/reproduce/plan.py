@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Literal
 
 from heatgait.config import Recipe, builtin_recipes, load_recipe
+from heatgait.config.stage1 import LAYOUT_EXAMPLES
 from heatgait.errors import UsageError
-from heatgait.extract.job.inputs import LAYOUT_EXAMPLES
 
 Cell = tuple[str, str | None]  # (recipe trained, cross pair "SRC->TGT" or None: own test set)
 
