@@ -19,7 +19,6 @@ Search (``search.py``): the index proposes candidates, re-ranked with the evalua
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -30,36 +29,18 @@ from heatgait.errors import HeatgaitError, UsageError
 from heatgait.evaluation.distance import as_parts
 from heatgait.gallery import index as vindex
 from heatgait.gallery import store
-from heatgait.gallery.store import ENTRY_COLUMNS, Entry, gallery_lock, get_meta, set_meta
+from heatgait.gallery.search import Match, search
+from heatgait.gallery.store import (
+    ENTRY_COLUMNS,
+    AddResult,
+    Entry,
+    NewEntry,
+    gallery_lock,
+    get_meta,
+    set_meta,
+)
 
 SQL_CHUNK = 500  # ids per "IN (...)" query
-
-
-@dataclass
-class NewEntry:
-    """What the caller knows of a walker to enrol; the embedding travels beside it."""
-
-    name: str
-    source: str
-    sequence_key: str
-    frames: int
-    shard: str = ""
-    picture: bytes | None = None  # JPEG strip shown beside identification results
-
-
-@dataclass
-class AddResult:
-    added: list[Entry]
-    skipped: list[NewEntry]  # already enrolled from the same source
-
-
-@dataclass(frozen=True)
-class Match:
-    """One gallery name proposed for a query: its nearest entry and the distance to it."""
-
-    name: str
-    distance: float
-    entry: Entry
 
 
 def describe_model(fingerprint: dict[str, Any]) -> str:
@@ -288,8 +269,6 @@ class Gallery:
     def search(self, queries: Any, top: int = 5, candidates: int = vindex.CANDIDATES
                ) -> list[list[Match]]:
         """For each query [n, c, p] its ``top`` nearest names, nearest first (search.py)."""
-        from heatgait.gallery.search import search
-
         return search(self, queries, top, candidates)
 
     def loaded_index(self) -> Any:

@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from heatgait.errors import UsageError
-from heatgait.gallery.gallery import Gallery, Match
+from heatgait.gallery.gallery import Gallery
+from heatgait.gallery.search import Match
 from heatgait.gallery.sources import Track, TrackSet, collect_tracks
 
 UNKNOWN = "unknown"
