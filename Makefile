@@ -14,7 +14,7 @@ install:
 
 # Offline BlazePose model files, taken from the mediapipe wheel on PyPI and sha256-checked.
 models: install
-	"$(PYTHON)" -m heatgait.extract.runtimes.model_cache
+	"$(PYTHON)" -m heatgait.cli.fetch_models
 
 # Real footage for the stage-1 tests (Debian's opencv-doc ships vtest.avi).
 data:
