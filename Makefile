@@ -23,11 +23,14 @@ data:
 demo: install models data
 	"$(VENV)/bin/heatgait" demo
 
+# The import layers (ARCHITECTURE.md) are checked before the tests run.
 test: install models data
+	PYTHONPATH=. "$(VENV)/bin/lint-imports"
 	"$(PYTHON)" -m pytest $(PYTEST_ARGS)
 
 lint: install
 	"$(VENV)/bin/ruff" check heatgait cli tests benchmarks
+	PYTHONPATH=. "$(VENV)/bin/lint-imports"
 
 bench: install models data
 	"$(PYTHON)" benchmarks/run_all.py
