@@ -14,7 +14,7 @@ install:
 
 # Offline BlazePose model files, taken from the mediapipe wheel on PyPI and sha256-checked.
 models: install
-	"$(PYTHON)" -m heatgait.extract.model_cache
+	"$(PYTHON)" -m heatgait.cli.fetch_models
 
 # Real footage for the stage-1 tests (Debian's opencv-doc ships vtest.avi).
 data:
@@ -23,11 +23,14 @@ data:
 demo: install models data
 	"$(VENV)/bin/heatgait" demo
 
+# The import layers (ARCHITECTURE.md) are checked before the tests run.
 test: install models data
+	PYTHONPATH=. "$(VENV)/bin/lint-imports"
 	"$(PYTHON)" -m pytest $(PYTEST_ARGS)
 
 lint: install
 	"$(VENV)/bin/ruff" check heatgait cli tests benchmarks
+	PYTHONPATH=. "$(VENV)/bin/lint-imports"
 
 bench: install models data
 	"$(PYTHON)" benchmarks/run_all.py

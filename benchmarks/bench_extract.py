@@ -65,10 +65,11 @@ def main() -> None:
 
     from heatgait.config import ExtractConfig
     from heatgait.data.shardset import ShardSet
-    from heatgait.extract.backends import build_detector, build_pose
-    from heatgait.extract.geometry import crop_people
-    from heatgait.extract.inputs import discover
-    from heatgait.extract.runner import run_rank
+    from heatgait.extract.detection.detectors import build_detector
+    from heatgait.extract.job.inputs import discover
+    from heatgait.extract.job.runner import run_rank
+    from heatgait.extract.pose.backends import build_pose
+    from heatgait.extract.pose.crop import crop_people
     from tests.footage import read_frames, require_vtest
 
     torch.manual_seed(0)

@@ -1,7 +1,7 @@
 """Tracker comparison: heatgait's tracker against ByteTrack (roboflow ``trackers``) on the
 same detections, scored for identity switches.
 
-Scenes: the synthetic presets of ``heatgait.extract.track_scenes`` (``--seeds`` seeds each:
+Scenes: the synthetic presets of ``tests.extract.track_scenes`` (``--seeds`` seeds each:
 crossings, occlusions, merged boxes, jitter, misses, clutter) and the three hand-annotated
 windows of vtest.avi in ``tests/extract/data/vtest_crossings.json`` (the real BlazePose person
 detector runs on their frames). Per scene and tracker: IDSW (MOT identity switches), jumps
@@ -10,7 +10,7 @@ not false positives, so its MOTA counts misses and switches only), and the track
 time per frame. Tracks shorter than ``--min-frames`` are dropped first, as the extraction
 drops tracks shorter than ``min_track_frames``.
 
-Trackers: ``heatgait`` (heatgait.extract.tracking.Tracker, the extraction's), ``bytetrack``
+Trackers: ``heatgait`` (heatgait.extract.tracking.tracker.Tracker, the extraction's), ``bytetrack``
 (trackers 2.6.1 at the library's defaults) and ``bytetrack-tuned`` (activation threshold 0.5,
 the BlazePose detector's score threshold, and a lost track waiting 20 frames like heatgait's
 hidden tracks). ByteTrack needs ``pip install trackers==2.6.1`` (the ``compare`` extra).
@@ -31,17 +31,17 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout: tests.footage
 from common import report
 
-from heatgait.extract.track_eval import TrackScore, run_tracker, score_tracks
-from heatgait.extract.track_scenes import SCENES, preset_scene
-from heatgait.extract.tracking import Tracker
+from heatgait.extract.tracking.tracker import Tracker
+from tests.extract.track_eval import TrackScore, run_tracker, score_tracks
+from tests.extract.track_scenes import SCENES, preset_scene
 
 VTEST_DATA = Path(__file__).resolve().parent.parent / "tests/extract/data/vtest_crossings.json"
 
 
 def tracker_makers() -> dict:
     """The trackers to compare; heatgait's alone when ``trackers`` is not installed."""
+    from benchmarks.bytetrack import ByteTrackAdapter
     from heatgait.errors import MissingDependencyError
-    from heatgait.extract.bytetrack import ByteTrackAdapter
 
     makers = {"heatgait": Tracker}
     try:
@@ -56,7 +56,7 @@ def tracker_makers() -> dict:
 
 def vtest_scenes() -> list[tuple[str, list[int], list[np.ndarray], np.ndarray]]:
     """(name, frames, detections per frame, ground-truth rows) of the annotated windows."""
-    from heatgait.extract.blazepose_detector import BlazePersonDetector
+    from heatgait.extract.detection.blazepose import BlazePersonDetector
     from tests.footage import read_frames, require_vtest
 
     detector = BlazePersonDetector()

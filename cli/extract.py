@@ -65,7 +65,7 @@ def extract(
     """
     from heatgait.config import Recipe, apply_override, load_recipe
     from heatgait.errors import HeatgaitError
-    from heatgait.extract.job import extract_videos
+    from heatgait.extract.job.extract import extract_videos
 
     if recipe_name:
         recipe = load_recipe(recipe_name, overrides)

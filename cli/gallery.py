@@ -106,7 +106,8 @@ def list_entries(
     the model, the index and the calibration."""
     import json
 
-    from heatgait.gallery.gallery import Gallery, describe_model
+    from heatgait.gallery.gallery import Gallery
+    from heatgait.gallery.model_match import describe_model
 
     with Gallery(gallery) as g:
         entries = g.entries(names=name or None)

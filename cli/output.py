@@ -55,7 +55,7 @@ def quiet_third_party() -> None:
     """
     os.environ.setdefault("PYTHONWARNINGS", "ignore")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow C++ logs
-    os.environ["HEATGAIT_QUIET"] = "1"  # LiteRT's delegate line (heatgait.extract.litert)
+    os.environ["HEATGAIT_QUIET"] = "1"  # LiteRT's delegate line (heatgait.extract.runtimes.litert)
     warnings.filterwarnings("ignore")
     warnings.filterwarnings("default", module=r"heatgait(\..*)?$")
     # mmdet and mmpose reset the filters (warnings.simplefilter("once")) while building models,

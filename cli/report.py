@@ -48,13 +48,13 @@ def report(
       heatgait report results/ --table 5 --png table5.png
       heatgait report results/cc-ca.json --variant gaitheat++ --no-context
     """
-    from heatgait.reproduce.paper import TABLES, load_tables
+    from heatgait.reproduce.paper import TABLE_NUMBERS, load_tables
     from heatgait.reproduce.report import build_reports, format_markdown, save_png
     from heatgait.reproduce.results import read_results, results_paths
 
-    if table is not None and table not in TABLES:
+    if table is not None and table not in TABLE_NUMBERS:
         raise UsageError(f"--table {table}: the paper has tables "
-                         f"{', '.join(map(str, TABLES))}")
+                         f"{', '.join(map(str, TABLE_NUMBERS))}")
     paths, in_folders = results_paths(results)
     files = [read_results(path, variant) for path in paths]
     reports = build_reports(files, load_tables(), table, optional=in_folders)

@@ -27,7 +27,7 @@ def show(
     """
     from heatgait.data.shardset import ShardSet
     from heatgait.errors import UsageError
-    from heatgait.extract import render
+    from heatgait.extract.job import render
 
     shards = ShardSet(shard)
     index = shards.index_of(seq)

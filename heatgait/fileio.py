@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -77,3 +78,20 @@ def write_text(path: str | os.PathLike, text: str) -> Path:
     with atomic_open(path, "w") as handle:
         handle.write(text)
     return Path(path)
+
+
+def durable_link(src: str | os.PathLike, dst: str | os.PathLike) -> Path:
+    """Make ``dst`` a second name of the finished file ``src`` without writing its bytes again:
+    a hard link under a temporary name renamed over ``dst`` (a copy where the file system has
+    no hard links). A reader of ``dst`` sees the old file or ``src``'s content, never half."""
+    src, dst = Path(src), Path(dst)
+    tmp = dst.with_name(f".{dst.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        try:
+            os.link(src, tmp)
+        except OSError:  # no hard links here (some network and FAT file systems)
+            shutil.copyfile(src, tmp)
+        return durable_replace(tmp, dst)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

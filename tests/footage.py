@@ -2,7 +2,7 @@
 
 Shared by ``tests/`` (``from tests.footage import ...``; pytest puts the checkout on the path)
 and ``benchmarks/`` (which put the checkout on ``sys.path`` first). The library keeps only
-``heatgait.extract.sample_video.vtest_path``, which the demo needs.
+``heatgait.extract.job.sample_video.vtest_path``, which the demo needs.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from heatgait.errors import HeatgaitError
-from heatgait.extract.sample_video import VTEST_ENV, vtest_path
+from heatgait.extract.job.sample_video import VTEST_ENV, vtest_path
 
 
 def require_vtest() -> Path:

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from heatgait.extract.sample_video import vtest_path
+from heatgait.extract.job.sample_video import vtest_path
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = (ROOT / "README.md", ROOT / "docker" / "README.md")
@@ -89,7 +89,7 @@ def make_casia_tree(root: Path) -> Path:
     """2 subjects x 2 types x 2 views of 20 frames, cut around walkers of vtest.avi."""
     import cv2
 
-    from heatgait.extract.backends import build_detector
+    from heatgait.extract.detection.detectors import build_detector
 
     video = vtest_path()
     assert video is not None, "vtest.avi missing: make data installs opencv-doc"

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from heatgait.config.schema import SECTIONS, Recipe
+from heatgait.config.split_files import is_builtin_split, resolve_split
 from heatgait.errors import ConfigError
 
 BASE_KEY = "base"
@@ -106,8 +107,6 @@ def load_recipe(name_or_path: str, overrides: list[str] | None = None) -> Recipe
 
 
 def _pin_split(recipe: Recipe) -> None:
-    from heatgait.data.splits import is_builtin_split, resolve_split
-
     split = recipe.data.split
     if not split or Path(split).is_absolute():
         return

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+from heatgait.config.split_files import resolve_split
+from heatgait.config.stage1 import DETECTOR_NAMES, LAYOUTS, POSE_NAMES
+from heatgait.config.variants import VARIANT_NAMES, conflicts
 from heatgait.errors import ConfigError
-from heatgait.extract.inputs import LAYOUTS
-from heatgait.extract.names import DETECTOR_NAMES, POSE_NAMES
-from heatgait.models.variants import VARIANT_NAMES, conflicts
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class OneOf:
 
 
 Storage = Literal["uint8", "float16"]
-Precision = Literal["auto", "fp32", "fp16", "bf16"]
+PosePrecision = Literal["auto", "fp32", "fp16", "bf16"]  # extract.precision (training: amp)
 Layout = Annotated[str, OneOf(("auto", *LAYOUTS))]
 PoseName = Annotated[str, OneOf(POSE_NAMES, config_files=True)]
 DetectorName = Annotated[str, OneOf(DETECTOR_NAMES, config_files=True)]
@@ -123,9 +123,9 @@ class ExtractConfig(_Checked):
     min_track_frames: int = 10  # shorter tracks are not written as sequences
     # crops per pose forward pass and frames per detector chunk; 0: crops per pass from free
     # GPU memory (one probe forward of the pose model on CUDA, 16 on the CPU), frames per chunk
-    # the same up to 64 (heatgait.extract.accel.batch_sizes)
+    # the same up to 64 (heatgait.extract.pose.accel.batch_sizes)
     batch_size: int = 16
-    precision: Precision = "auto"  # pose forward: auto = fp16 autocast on CUDA, fp32 on the CPU
+    precision: PosePrecision = "auto"  # pose forward: auto = fp16 autocast on CUDA, fp32 on the CPU
     storage: Storage = "uint8"
     sequences_per_shard: int = 256
     max_frames: int = 0  # 0: every frame; N: only the first N frames of each source (quick looks)
@@ -224,8 +224,6 @@ class Recipe:
         """A file the recipe names (its split), by the one rule: an absolute path as it is; a
         relative name next to the recipe file, else in the package's ``pipelines/splits/``;
         never in the current folder."""
-        from heatgait.data.splits import resolve_split
-
         return resolve_split(name, self.source)
 
     @property

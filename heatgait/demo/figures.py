@@ -29,7 +29,7 @@ PER_KIND = 2
 def show_sequences(shards: Path, png: Path, count: int = 3, frames: int = 8) -> Path | None:
     """A picture of the longest extracted sequences: max over joints, one row each."""
     from heatgait.data.shardset import ShardSet
-    from heatgait.extract.render import colorize, strip
+    from heatgait.extract.job.render import colorize, strip
 
     found = ShardSet(shards)
     if len(found) == 0:

@@ -14,8 +14,8 @@ __all__ = ["alignment_figure", "evaluate_model", "stage1_real_video", "synthetic
 
 def stage1_real_video(plan: DemoPlan, say: Report) -> Path | None:
     """Real detection + pose on vtest.avi with the offline backends; None when it is absent."""
-    from heatgait.extract.job import extract_videos
-    from heatgait.extract.sample_video import vtest_path
+    from heatgait.extract.job.extract import extract_videos
+    from heatgait.extract.job.sample_video import vtest_path
 
     video = plan.video or vtest_path()
     if video is None or not Path(video).is_file():

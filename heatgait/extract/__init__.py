@@ -1,11 +1,8 @@
 """Stage 1: walking videos -> raw pose heatmaps of each tracked walker -> HDF5 shards.
 
-Read top-down: ``inputs`` (which sequences, labelled by layout), ``video`` (background
-decoding), ``names`` (the model names and what each stands for), ``backends`` (the
-pose/detector protocols and the factory by name; ``mm_backends`` and ``blazepose*`` implement
-them, ``litert`` loads the BlazePose models, ``model_cache`` fetches them), ``boxes`` (IoU, NMS,
-the per-frame box selection each detector ends with), ``tracking`` (one walker per sequence),
-``geometry`` (the RGB-space crop), ``sequence`` (one sequence through stage 1), ``runner``
-(many: resume, ranks, reports), ``job`` (one ``heatgait extract`` call), ``render`` (pictures
-for ``heatgait show``).
+One sub-package per stage, in the order the data flows: ``detection`` (frames -> person boxes),
+``tracking`` (boxes -> one walker per sequence), ``pose`` (RGB crop -> heatmaps), ``job``
+(inputs and layouts, decoding, one sequence through the stages, the runner that writes shards,
+``heatgait show`` pictures). ``runtimes`` loads the model files that detection and pose share.
+The model names a recipe may use are in ``heatgait.config.stage1``.
 """

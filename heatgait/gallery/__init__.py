@@ -14,7 +14,8 @@ stage-1 stack, so they load on first use.
 from __future__ import annotations
 
 from heatgait.gallery.calibrate import calibrate
-from heatgait.gallery.gallery import AddResult, Gallery, Match, NewEntry, is_gallery
-from heatgait.gallery.store import Entry
+from heatgait.gallery.gallery import Gallery, is_gallery
+from heatgait.gallery.search import Match
+from heatgait.gallery.store import AddResult, Entry, NewEntry
 
 __all__ = ["AddResult", "Entry", "Gallery", "Match", "NewEntry", "calibrate", "is_gallery"]

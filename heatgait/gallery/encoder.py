@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from heatgait.errors import HeatgaitError
+from heatgait.gallery.model_match import describe_model, stale_gallery
 from heatgait.training.fingerprint import compare
 
 if TYPE_CHECKING:  # torch is imported by the commands that embed, not by the gallery's others
@@ -36,20 +37,10 @@ def load_encoder(checkpoint: str | Path, device: str = "auto", batch_size: int |
     return encoder
 
 
-def stale_gallery(gallery: str, fingerprint: dict[str, Any]) -> HeatgaitError:
-    """The error for a gallery an older heatgait filled with this model's wrong embeddings."""
-    changed = ", ".join(fingerprint["version1"]["changed"])
-    return HeatgaitError(f"gallery {gallery} was enrolled by an older heatgait that ignored "
-                         f"{changed} of {fingerprint['checkpoint']}, so its embeddings are not "
-                         "this model's: enrol the walkers again into a new gallery folder")
-
-
 def load_gallery_encoder(fingerprint: dict[str, Any], checkpoint: str | Path | None = None,
                          device: str = "auto", gallery: str = "") -> InferenceModel:
     """The gallery's own model: ``checkpoint`` when given, else where the gallery recorded it;
     either way its fingerprint must be the gallery's."""
-    from heatgait.gallery.gallery import describe_model
-
     tried = [str(checkpoint)] if checkpoint else list(fingerprint.get("paths") or
                                                        [fingerprint.get("checkpoint", "")])
     for path in tried:

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from heatgait.errors import UsageError
-from heatgait.gallery.gallery import Gallery, NewEntry, is_gallery
+from heatgait.gallery.gallery import Gallery, is_gallery
 from heatgait.gallery.sources import Track, collect_tracks
-from heatgait.gallery.store import Entry
+from heatgait.gallery.store import Entry, NewEntry
 
 NAME_SOURCES = ("key", "subject")
 EXTRACT_DIR = "extract"

@@ -19,7 +19,6 @@ Search (``search.py``): the index proposes candidates, re-ranked with the evalua
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -30,43 +29,20 @@ from heatgait.errors import HeatgaitError, UsageError
 from heatgait.evaluation.distance import as_parts
 from heatgait.gallery import index as vindex
 from heatgait.gallery import store
-from heatgait.gallery.store import ENTRY_COLUMNS, Entry, gallery_lock, get_meta, set_meta
-from heatgait.training.fingerprint import compare, recorded_form
+from heatgait.gallery.model_match import check_same_model
+from heatgait.gallery.search import Match, search
+from heatgait.gallery.store import (
+    ENTRY_COLUMNS,
+    AddResult,
+    Entry,
+    NewEntry,
+    gallery_lock,
+    get_meta,
+    set_meta,
+)
+from heatgait.training.fingerprint import recorded_form
 
 SQL_CHUNK = 500  # ids per "IN (...)" query
-
-
-@dataclass
-class NewEntry:
-    """What the caller knows of a walker to enrol; the embedding travels beside it."""
-
-    name: str
-    source: str
-    sequence_key: str
-    frames: int
-    shard: str = ""
-    picture: bytes | None = None  # JPEG strip shown beside identification results
-
-
-@dataclass
-class AddResult:
-    added: list[Entry]
-    skipped: list[NewEntry]  # already enrolled from the same source
-
-
-@dataclass(frozen=True)
-class Match:
-    """One gallery name proposed for a query: its nearest entry and the distance to it."""
-
-    name: str
-    distance: float
-    entry: Entry
-
-
-def describe_model(fingerprint: dict[str, Any]) -> str:
-    return (f"{fingerprint.get('checkpoint', '?')} ({fingerprint.get('variant', '?')}, "
-            f"iteration {fingerprint.get('iteration', '?')}, fingerprint "
-            f"{str(fingerprint.get('digest', '?'))[:12]})")
 
 
 def _now() -> str:
@@ -190,17 +166,7 @@ class Gallery:
     # writing ---------------------------------------------------------------------------------
     def check_model(self, fingerprint: dict[str, Any]) -> None:
         """Raises naming both models when ``fingerprint`` is not the gallery's own."""
-        own = self.fingerprint
-        match = "same" if own is None else compare(own, fingerprint)
-        if match == "stale":
-            from heatgait.gallery.encoder import stale_gallery
-
-            raise stale_gallery(str(self.folder), fingerprint)
-        if match == "other":
-            raise HeatgaitError(
-                f"gallery {self.folder} holds embeddings of {describe_model(own)}; "
-                f"{describe_model(fingerprint)} is another model: use the gallery's checkpoint, "
-                "or enrol into a new gallery folder")
+        check_same_model(str(self.folder), self.fingerprint, fingerprint)
 
     def add(self, embeddings: Any, items: Sequence[NewEntry], fingerprint: dict[str, Any],
             on_wait: Callable[[], None] | None = None) -> AddResult:
@@ -294,8 +260,6 @@ class Gallery:
     def search(self, queries: Any, top: int = 5, candidates: int = vindex.CANDIDATES
                ) -> list[list[Match]]:
         """For each query [n, c, p] its ``top`` nearest names, nearest first (search.py)."""
-        from heatgait.gallery.search import search
-
         return search(self, queries, top, candidates)
 
     def loaded_index(self) -> Any:

@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from heatgait.errors import UsageError
-from heatgait.gallery.gallery import Gallery, Match
+from heatgait.gallery.gallery import Gallery
+from heatgait.gallery.search import Match
 from heatgait.gallery.sources import Track, TrackSet, collect_tracks
 
 UNKNOWN = "unknown"
@@ -147,7 +148,7 @@ def short_key(name: str) -> str:
 def save_sheet(identification: Identification, path: str | Path,
                rows: int = SHEET_ROWS, matches: int = SHEET_MATCHES) -> Path:
     """The picture: each query track's strip beside the strips of its top matches."""
-    from heatgait.extract.render import save_image
+    from heatgait.extract.job.render import save_image
     from heatgait.gallery.pictures import decode_jpeg, identification_sheet, track_strips
 
     shown = identification.results[:rows]

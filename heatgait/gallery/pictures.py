@@ -19,7 +19,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from heatgait.extract.render import colorize, pick_frames
+from heatgait.extract.job.render import colorize, pick_frames
 
 FRAMES = 4
 TILE = (128, 96)  # h, w of one frame in a strip
@@ -30,8 +30,8 @@ ACCEPT, REJECT, PLAIN = (60, 200, 60), (220, 60, 60), (235, 235, 235)
 
 def track_strips(shards, tracks: Sequence, frames: int = FRAMES) -> list[np.ndarray]:
     """RGB strips [TILE_H, frames * TILE_W, 3] for ``tracks`` (gallery.sources.Track)."""
-    from heatgait.extract.geometry import crop_person
-    from heatgait.extract.video import iter_frames
+    from heatgait.extract.job.video import iter_frames
+    from heatgait.extract.pose.crop import crop_person
 
     tiles: dict[int, list[np.ndarray | None]] = {}
     wanted: dict[str, dict[int, list[tuple[int, int, np.ndarray]]]] = defaultdict(dict)

@@ -9,18 +9,35 @@ ties go to the older entry.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import numpy as np
 
 from heatgait.errors import UsageError
 from heatgait.evaluation.distance import as_parts, distance_matrix
 from heatgait.gallery import index as vindex
-from heatgait.gallery.gallery import Gallery, Match
 from heatgait.gallery.store import Entry
 
 
-def search(gallery: Gallery, queries: Any, top: int = 5,
+@dataclass(frozen=True)
+class Match:
+    """One gallery name proposed for a query: its nearest entry and the distance to it."""
+
+    name: str
+    distance: float
+    entry: Entry
+
+
+class Searchable(Protocol):
+    """What search needs of a gallery (``gallery.Gallery``), which calls it."""
+
+    def loaded_index(self) -> Any: ...
+    def check_shape(self, shape: tuple[int, ...]) -> None: ...
+    def fetch_block(self, ids: list[int]) -> tuple[list[Entry], np.ndarray]: ...
+
+
+def search(gallery: Searchable, queries: Any, top: int = 5,
            candidates: int = vindex.CANDIDATES) -> list[list[Match]]:
     """For each query [n, c, p] its ``top`` nearest names, nearest first."""
     if top < 1:

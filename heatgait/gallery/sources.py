@@ -2,7 +2,7 @@
 
 Shards (``.h5`` files, or folders holding them) are read as they are: each sequence is a
 track. Videos (files, folders of videos, frame folders) go through stage 1 first
-(``heatgait.extract.job.extract_videos``, generic layout, every tracked walker kept) into a
+(``heatgait.extract.job.extract.extract_videos``, generic layout, every tracked walker kept) into a
 folder of their own under ``work_dir``, named after the input and the stage-1 settings, so a
 rerun after an interruption resumes there instead of starting over.
 """
@@ -76,7 +76,7 @@ def collect_tracks(inputs: Sequence[str | Path], work_dir: str | Path, *,
     result = TrackSet(shards=None)
     folders: list[Path] = []
     if videos:
-        from heatgait.extract.job import extract_videos
+        from heatgait.extract.job.extract import extract_videos
 
         settings = {"pose": pose, "detector": detector, "max_frames": max_frames or 0}
         for video in videos:

@@ -73,6 +73,24 @@ class Entry:
                 "shard": self.shard}
 
 
+@dataclass
+class NewEntry:
+    """What the caller knows of a walker to enrol; the embedding travels beside it."""
+
+    name: str
+    source: str
+    sequence_key: str
+    frames: int
+    shard: str = ""
+    picture: bytes | None = None  # JPEG strip shown beside identification results
+
+
+@dataclass
+class AddResult:
+    added: list[Entry]
+    skipped: list[NewEntry]  # already enrolled from the same source
+
+
 def db_path(folder: Path) -> Path:
     return folder / DB_FILE
 

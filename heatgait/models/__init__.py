@@ -1,14 +1,14 @@
 """The GaitHeat network: PGHA (``align``), shared ResNet9 (``backbone``), global/local/fusion
-branches (``gaitheat``), heads, losses, named variants (``variants``, plain data) and the
-builder (``factory``). Loaded on first use, so importing ``heatgait.models.variants`` (the
-recipe loader does) does not import torch."""
+branches (``gaitheat``), heads, losses and the builder (``factory``); the named variants are
+plain data in ``heatgait.config.variants``, where the recipe loader checks them without torch.
+Loaded on first use."""
 
 from __future__ import annotations
 
 from typing import Any
 
 _LAZY = {
-    "VARIANTS": "heatgait.models.variants",
+    "VARIANTS": "heatgait.config.variants",
     "build_model": "heatgait.models.factory",
     "create_model": "heatgait.models.factory",
     "list_models": "heatgait.models.factory",

@@ -1,7 +1,7 @@
 """Building the recipe's network: the one place where model settings meet their defaults.
 
 ``model_settings`` fills a recipe's ``model`` section, in this order of precedence: what the
-recipe sets, then the variant's own defaults (heatgait.models.variants), then GaitHeat's
+recipe sets, then the variant's own defaults (heatgait.config.variants), then GaitHeat's
 signature (the paper's network). A setting that contradicts what defines the variant is refused
 when the recipe loads (ModelConfig). Training saves the filled section, so the recipe in a run
 folder and in every checkpoint says exactly which network was built.
@@ -16,10 +16,10 @@ from typing import Any
 from torch import nn
 
 from heatgait.config import ModelConfig
+from heatgait.config.variants import VARIANTS
 from heatgait.errors import UsageError
 from heatgait.models.gaitheat import GaitHeat
 from heatgait.models.partitions import resolve_partitions
-from heatgait.models.variants import VARIANTS
 
 _SETTINGS = [f.name for f in dataclasses.fields(ModelConfig) if f.name != "name"]
 

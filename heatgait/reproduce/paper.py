@@ -25,14 +25,15 @@ DATASETS: dict[str, tuple[str, str]] = {
 }
 PROTOCOL_CODES = {protocol: code for code, (_, protocol) in DATASETS.items()}
 
-# The rows heatgait reproduces: variant -> what it is.
-VARIANTS: dict[str, str] = {
+# The rows of the results tables heatgait reproduces: row variant -> what it is (the network
+# variants a recipe builds are heatgait.config.variants.VARIANTS, another thing).
+ROW_VARIANTS: dict[str, str] = {
     "gaitheat": "GaitHeat (HRNet heatmaps)",
     "gaitheat++": "GaitHeat++ (ViTPose heatmaps)",
     "regenerated": "GaitHeat on heatmaps regenerated from keypoints (SkeletonGait's way)",
     "no-pgha": "GaitHeat without pose-guided heatmap alignment",
 }
-TABLES = (1, 2, 3, 4, 5)
+TABLE_NUMBERS = (1, 2, 3, 4, 5)
 _METRIC = re.compile(r"^(rank[1-9][0-9]*|mAP)$")
 
 
@@ -114,8 +115,8 @@ def _column(raw: dict, where: str) -> Column:
 def _row(raw: dict, width: int, where: str) -> Row:
     values = raw.get("values")
     variant = raw.get("variant")
-    if variant is not None and variant not in VARIANTS:
-        raise ValueError(f"{where}: unknown variant {variant!r} (known: {', '.join(VARIANTS)})")
+    if variant is not None and variant not in ROW_VARIANTS:
+        raise ValueError(f"{where}: unknown variant {variant!r} (known: {', '.join(ROW_VARIANTS)})")
     if values is None:
         values = [None] * width
     if len(values) != width:
@@ -136,8 +137,8 @@ def parse_table(text: str, origin: str = "<text>") -> PublishedTable:
 
 def load_table(number: int) -> PublishedTable:
     """Table ``number`` (1-5) of the paper, from the package data."""
-    if number not in TABLES:
-        raise ValueError(f"table {number}: the paper has tables {TABLES[0]}-{TABLES[-1]}")
+    if number not in TABLE_NUMBERS:
+        raise ValueError(f"table {number}: the paper has tables {TABLE_NUMBERS[0]}-{TABLE_NUMBERS[-1]}")
     name = f"table{number}.yaml"
     text = (resources.files("heatgait.reproduce.published") / name).read_text()
     return parse_table(text, f"published/{name}")
@@ -145,4 +146,4 @@ def load_table(number: int) -> PublishedTable:
 
 def load_tables() -> dict[int, PublishedTable]:
     """Every table of the paper, by number."""
-    return {number: load_table(number) for number in TABLES}
+    return {number: load_table(number) for number in TABLE_NUMBERS}

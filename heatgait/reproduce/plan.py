@@ -1,6 +1,6 @@
 """What reproducing a table of the paper takes: ordinary heatgait commands, in order.
 
-A table is data (:data:`TABLES`): which recipes it trains and which (recipe, cross pair)
+A table is data (:data:`TABLE_PLANS`): which recipes it trains and which (recipe, cross pair)
 evaluations fill its cells. :func:`plan_table` turns it into :class:`Step` s: extract each
 data set once per pose model (shared by every recipe that reads the same shard folder), train
 each recipe once, evaluate each cell once (a results JSON shared by every table that shows it).
@@ -25,13 +25,13 @@ from pathlib import Path
 from typing import Literal
 
 from heatgait.config import Recipe, builtin_recipes, load_recipe
+from heatgait.config.stage1 import LAYOUT_EXAMPLES
 from heatgait.errors import UsageError
-from heatgait.extract.inputs import LAYOUT_EXAMPLES
 
 Cell = tuple[str, str | None]  # (recipe trained, cross pair "SRC->TGT" or None: own test set)
 
 # Each table: the recipes it trains and the evaluations that fill it, in the paper's order.
-TABLES: dict[int, dict[str, list]] = {
+TABLE_PLANS: dict[int, dict[str, list]] = {
     1: {"about": "CASIA-B and CCPG, GaitHeat and GaitHeat++",
         "cells": [("casia-b", None), ("casia-b++", None), ("ccpg", None), ("ccpg++", None)]},
     2: {"about": "SUSTech1K, GaitHeat and GaitHeat++",
@@ -76,10 +76,10 @@ def _builtin(name: str) -> Recipe:
 def table_numbers(table: str) -> list[int]:
     """``"1"`` .. ``"5"`` or ``"all"`` -> table numbers; UsageError for anything else."""
     if table == "all":
-        return sorted(TABLES)
-    if table.isdigit() and int(table) in TABLES:
+        return sorted(TABLE_PLANS)
+    if table.isdigit() and int(table) in TABLE_PLANS:
         return [int(table)]
-    raise UsageError(f"table {table!r}: the paper has tables {', '.join(map(str, TABLES))}; "
+    raise UsageError(f"table {table!r}: the paper has tables {', '.join(map(str, TABLE_PLANS))}; "
                      "give one of them or all")
 
 
@@ -87,7 +87,7 @@ def cells(numbers: Sequence[int]) -> list[Cell]:
     """The evaluations of the tables, each once, in order."""
     out: list[Cell] = []
     for number in numbers:
-        out += [tuple(c) for c in TABLES[number]["cells"] if tuple(c) not in out]
+        out += [tuple(c) for c in TABLE_PLANS[number]["cells"] if tuple(c) not in out]
     return out
 
 

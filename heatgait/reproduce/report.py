@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from heatgait.errors import UsageError
-from heatgait.reproduce.paper import DATASETS, VARIANTS, Column, PublishedTable
+from heatgait.reproduce.paper import DATASETS, ROW_VARIANTS, Column, PublishedTable
 from heatgait.reproduce.results import ResultsFile
 
 _METRIC_LABELS = {"rank1": "R-1", "rank5": "R-5", "mAP": "mAP"}
@@ -77,7 +77,7 @@ def _place(table: PublishedTable, results: list[ResultsFile]) -> TableReport:
                     notes.append(f"{result.path.name}: no {column.metric} for probe set "
                                  f"{column.probe} (probe sets: {', '.join(result.probes)})")
                 row.yours[i] = value
-    order = list(VARIANTS)
+    order = list(ROW_VARIANTS)
     return TableReport(table, sorted(rows.values(), key=lambda r: order.index(r.variant)),
                        list(dict.fromkeys(notes)))
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from heatgait.errors import UsageError
-from heatgait.reproduce.paper import DATASETS, PROTOCOL_CODES, VARIANTS
+from heatgait.reproduce.paper import DATASETS, PROTOCOL_CODES, ROW_VARIANTS
 
 _NOT_PROBES = ("mean", "details")
 _FIX = "write one with `heatgait eval ... --json FILE`"
@@ -63,9 +63,9 @@ def variant_of(details: dict[str, Any], path: Path) -> str:
     """The paper row a result belongs to, from its provenance (see the module docstring)."""
     explicit = details.get("variant")
     if explicit:
-        if explicit not in VARIANTS:
+        if explicit not in ROW_VARIANTS:
             raise UsageError(f"{path}: details.variant {explicit!r} is not one of "
-                             f"{', '.join(VARIANTS)}")
+                             f"{', '.join(ROW_VARIANTS)}")
         return str(explicit)
     regenerated = str(details.get("heatmaps") or "raw") == "regenerated"
     pgha = details.get("pgha", True) not in (False, "false", "off", 0)
@@ -131,8 +131,8 @@ def read_results(path: str | Path, variant: str | None = None) -> ResultsFile:
         if train not in DATASETS:
             raise UsageError(f"{path}: details.source {train!r} is not one of "
                              f"{', '.join(DATASETS)}")
-    if variant is not None and variant not in VARIANTS:
-        raise UsageError(f"variant {variant!r}: use one of {', '.join(VARIANTS)}")
+    if variant is not None and variant not in ROW_VARIANTS:
+        raise UsageError(f"variant {variant!r}: use one of {', '.join(ROW_VARIANTS)}")
     return ResultsFile(
         path=path, protocol=protocol, train=train, test=test,
         variant=variant or variant_of(details, path), values=_values(data, path),

@@ -23,7 +23,7 @@ import torch
 from heatgait import __version__
 from heatgait.data.schema import SCHEMA_VERSION
 from heatgait.errors import HeatgaitError, UsageError
-from heatgait.fileio import atomic_open
+from heatgait.fileio import atomic_open, durable_link
 
 FORMAT = "heatgait-checkpoint"
 FORMAT_VERSION = 1
@@ -99,10 +99,11 @@ def save_checkpoint(state: dict[str, Any], path: str | Path) -> Path:
 
 
 def save_run_checkpoint(state: dict[str, Any], run_dir: str | Path) -> Path:
-    """Writes ``checkpoints/iter-XXXXXX.pt`` and then ``checkpoints/latest.pt`` of a run."""
+    """Writes ``checkpoints/iter-XXXXXX.pt`` and then makes ``checkpoints/latest.pt`` a second
+    name of it: the state is serialised and written once per save, not twice."""
     folder = Path(run_dir) / CHECKPOINT_DIR
     path = save_checkpoint(state, folder / checkpoint_name(state["iteration"]))
-    save_checkpoint(state, folder / LATEST)
+    durable_link(path, folder / LATEST)
     return path
 
 

@@ -36,7 +36,7 @@ def test_bad_split_files(tmp_path: Path, content: str, message: str) -> None:
 def test_one_rule_for_train_and_eval_never_the_current_folder(tmp_path: Path,
                                                               monkeypatch) -> None:
     from heatgait.config import load_recipe, recipe_from_dict, recipe_to_dict
-    from heatgait.data.splits import builtin_splits_dir, resolve_split
+    from heatgait.config.split_files import builtin_splits_dir, resolve_split
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "casia-b.json").write_text('{"TRAIN_SET": ["stray"], "TEST_SET": ["x"]}')

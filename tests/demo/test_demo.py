@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from heatgait.cli.app import app
-from heatgait.extract.sample_video import vtest_path
+from heatgait.extract.job.sample_video import vtest_path
 
 
 @pytest.mark.slow

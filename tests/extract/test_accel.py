@@ -7,14 +7,14 @@ import pytest
 from heatgait.config import ExtractConfig, Recipe, apply_override
 from heatgait.config.loading import recipe_from_dict
 from heatgait.errors import ConfigError, UsageError
-from heatgait.extract.accel import (
+from heatgait.extract.pose.accel import (
     DEFAULT_BATCH,
     autocast_works,
     batch_from_memory,
     batch_sizes,
     resolve_precision,
 )
-from heatgait.extract.backends import build_pose
+from heatgait.extract.pose.backends import build_pose
 
 MIB, GIB = 2**20, 2**30
 
@@ -89,7 +89,7 @@ def test_batch_sizes():
 def test_hrnet_half_precisions_are_close_to_fp32(vtest_frames):
     import torch
 
-    from heatgait.extract.geometry import crop_people
+    from heatgait.extract.pose.crop import crop_people
 
     torch.manual_seed(0)
     fp32 = build_pose("hrnet", random_init=True, precision="fp32")
@@ -114,7 +114,7 @@ def test_hrnet_half_precisions_are_close_to_fp32(vtest_frames):
 
 
 def test_extract_checks_the_precision_flag_first(tmp_path):
-    from heatgait.extract.job import extract_videos
+    from heatgait.extract.job.extract import extract_videos
 
     with pytest.raises(ConfigError, match="unknown --precision 'fp64'; use one of auto, fp32"):
         extract_videos([tmp_path], tmp_path / "out", precision="fp64")

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from heatgait.errors import UsageError
-from heatgait.extract.blazepose import BlazePoseBackend, landmarks_to_heatmap_frame
-from heatgait.extract.blazepose_detector import BlazePersonDetector
+from heatgait.extract.detection.blazepose import BlazePersonDetector
+from heatgait.extract.pose.blazepose import BlazePoseBackend, landmarks_to_heatmap_frame
 from tests.footage import read_frames, require_vtest
 
 FRAMES = [200, 600]

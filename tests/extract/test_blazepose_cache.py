@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from heatgait.errors import HeatgaitError, MissingDependencyError
-from heatgait.extract import model_cache as mc
+from heatgait.extract.runtimes import model_cache as mc
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from heatgait.extract import blazepose_detector as bd
-from heatgait.extract.boxes import nms
+from heatgait.extract.detection import blazepose as bd
+from heatgait.extract.detection.boxes import nms
 from tests.footage import read_frames, require_vtest
 
 # Mid-video frames of vtest.avi with 7 walkers each (counted by eye).

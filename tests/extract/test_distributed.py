@@ -8,8 +8,8 @@ import sys
 import pytest
 
 from heatgait.data.shardset import ShardSet
-from heatgait.extract.inputs import SequenceSource
-from heatgait.extract.runner import is_done, partition
+from heatgait.extract.job.inputs import SequenceSource
+from heatgait.extract.job.runner import is_done, partition
 
 
 def test_partition_is_disjoint_and_complete(tmp_path):

@@ -12,7 +12,7 @@ import yaml
 from heatgait.cli.app import main
 from heatgait.data.check import check_shards
 from heatgait.data.shardset import ShardSet
-from heatgait.extract.job import choose_detector
+from heatgait.extract.job.extract import choose_detector
 from tests.footage import read_frames, require_vtest
 
 

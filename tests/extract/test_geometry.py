@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from heatgait.extract.geometry import (
+from heatgait.extract.pose.crop import (
     box_to_center_scale,
     crop_person,
     crop_region,

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from heatgait.errors import UsageError
-from heatgait.extract.inputs import discover, layout_counts
+from heatgait.extract.job.inputs import discover, layout_counts
 
 
 def _touch(root: Path, *names: str) -> None:

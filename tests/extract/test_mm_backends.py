@@ -5,17 +5,18 @@ import pytest
 
 from heatgait.config import ExtractConfig
 from heatgait.errors import HeatgaitError
-from heatgait.extract.backends import build_detector, build_pose
-from heatgait.extract.geometry import crop_people
-from heatgait.extract.inputs import SequenceSource
-from heatgait.extract.sequence import extract_sequence
+from heatgait.extract.detection.detectors import build_detector
+from heatgait.extract.job.inputs import SequenceSource
+from heatgait.extract.job.sequence import extract_sequence
+from heatgait.extract.pose.backends import build_pose
+from heatgait.extract.pose.crop import crop_people
 
 pytestmark = pytest.mark.mm
 
 
 def test_packaged_configs_and_their_weights_urls():
-    from heatgait.extract.mm_backends import metafile_weights, packaged_config
-    from heatgait.extract.names import DETECTOR_MODELS, POSE_MODELS
+    from heatgait.config.stage1 import DETECTOR_MODELS, POSE_MODELS
+    from heatgait.extract.runtimes.openmmlab import metafile_weights, packaged_config
 
     for relative in (m.config for m in POSE_MODELS.values() if m.stack == "mmpose"):
         config = packaged_config("mmpose", relative)
@@ -46,7 +47,7 @@ def test_hrnet_end_to_end_crop_geometry_and_frame_filter(tmp_path, walker_crops,
     kp = record.keypoints
     assert ((kp[..., 0] >= 0) & (kp[..., 0] < 48) & (kp[..., 1] >= 0) & (kp[..., 1] < 64)).all()
     # the stored heatmaps are the network's output on the padded, aspect-fixed RGB crop
-    from heatgait.extract.video import iter_frames
+    from heatgait.extract.job.video import iter_frames
 
     frames = list(iter_frames(clip))
     h, w = frames[0].shape[:2]

@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 
 from heatgait.config import ExtractConfig
-from heatgait.extract.backends import build_detector, build_pose
-from heatgait.extract.inputs import SequenceSource
-from heatgait.extract.overlap import DetectAhead, detect_inline
-from heatgait.extract.sequence import extract_sequence
-from heatgait.extract.video import VideoError, read_chunks
+from heatgait.extract.detection.detectors import build_detector
+from heatgait.extract.detection.overlap import DetectAhead, detect_inline
+from heatgait.extract.job.inputs import SequenceSource
+from heatgait.extract.job.sequence import extract_sequence
+from heatgait.extract.job.video import VideoError, read_chunks
+from heatgait.extract.pose.backends import build_pose
 
 
 def _live_workers() -> list[str]:

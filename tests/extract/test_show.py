@@ -6,7 +6,7 @@ from PIL import Image
 from heatgait.cli.app import main
 from heatgait.data.records import SequenceRecord
 from heatgait.data.shards import ShardWriter
-from heatgait.extract.render import colorize, pick_frames
+from heatgait.extract.job.render import colorize, pick_frames
 
 
 def _shard(path, frames=5):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from heatgait.extract.track_eval import score_tracks
+from tests.extract.track_eval import score_tracks
 
 
 def _rows(track_id: int, frames, x0: float, step: float = 10.0, w: float = 40, h: float = 100):
@@ -75,9 +75,9 @@ def test_counts_agree_with_the_trackers_package_clear_metrics():
     """Cross-check on random tracks against roboflow trackers' CLEAR implementation (a port of
     TrackEval): matches, misses, false positives, IDSW and MOTA must be equal."""
     trackers_eval = pytest.importorskip("trackers.eval")
-    from heatgait.extract.boxes import box_iou
-    from heatgait.extract.track_eval import as_rows
-    from heatgait.extract.track_scenes import preset_scene
+    from heatgait.extract.detection.boxes import box_iou
+    from tests.extract.track_eval import as_rows
+    from tests.extract.track_scenes import preset_scene
 
     rng = np.random.default_rng(3)
     for seed in range(4):

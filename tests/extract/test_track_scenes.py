@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 
-from heatgait.extract.boxes import box_iou
-from heatgait.extract.track_eval import run_tracker, score_tracks
-from heatgait.extract.track_scenes import (
+from heatgait.extract.detection.boxes import box_iou
+from heatgait.extract.tracking.tracker import Tracker
+from tests.extract.track_eval import run_tracker, score_tracks
+from tests.extract.track_scenes import (
     SCENES,
     preset_scene,
 )
-from heatgait.extract.tracking import Tracker
 
 SEEDS = range(5)
 

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from heatgait.extract.boxes import box_iou, filter_people, nms
-from heatgait.extract.tracking import Tracker, track_people
+from heatgait.extract.detection.boxes import box_iou, filter_people, nms
+from heatgait.extract.tracking.tracker import Tracker, track_people
 
 
 def _walker(x0: float, y0: float, step: float, frames: int, w: float = 40, h: float = 100):

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from heatgait.extract.video import VideoError, read_chunks
+from heatgait.extract.job.video import VideoError, read_chunks
 
 
 def test_chunks_cover_the_video_in_order(tmp_path, walker_crops, clip_writer):

@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from heatgait.extract.blazepose_detector import BlazePersonDetector
-from heatgait.extract.track_eval import run_tracker, score_tracks
-from heatgait.extract.tracking import Tracker
+from heatgait.extract.detection.blazepose import BlazePersonDetector
+from heatgait.extract.tracking.tracker import Tracker
+from tests.extract.track_eval import run_tracker, score_tracks
 from tests.footage import read_frames, require_vtest
 
 DATA = Path(__file__).parent / "data" / "vtest_crossings.json"

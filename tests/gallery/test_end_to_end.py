@@ -16,7 +16,7 @@ from heatgait.cli.app import main
 from heatgait.config import EvalConfig, load_recipe
 from heatgait.data.shardset import ShardSet
 from heatgait.evaluation.protocols import evaluate_embeddings
-from heatgait.extract.sample_video import vtest_path
+from heatgait.extract.job.sample_video import vtest_path
 from heatgait.gallery import Gallery
 from tests.footage import read_frames
 from tests.gallery.helpers import copy_sequences

@@ -10,7 +10,7 @@ import typer
 from typer.main import get_command
 
 from heatgait.cli.app import app, main
-from heatgait.reproduce.plan import TABLES, plan_table
+from heatgait.reproduce.plan import TABLE_PLANS, plan_table
 from heatgait.synth.generate import generate_dataset, options_for_recipe
 
 TOY = ["model.channels=[4, 8, 8, 16]", "model.embed_dim=8", "model.parts=4", "data.batch_p=2",
@@ -28,7 +28,7 @@ def parse_with_cli(command: str) -> None:
     sub.make_context(words[1], words[2:])
 
 
-@pytest.mark.parametrize("table", [*map(str, TABLES), "all"])
+@pytest.mark.parametrize("table", [*map(str, TABLE_PLANS), "all"])
 def test_dry_run_prints_commands_the_cli_accepts(table, tmp_path, capsys):
     assert main(["reproduce", table, "--data-root", str(tmp_path / "data"), "--runs",
                  str(tmp_path / "runs"), "--dry-run"]) == 0

@@ -39,6 +39,20 @@ def test_round_trip_and_run_layout(tmp_path):
     assert not [p for p in (tmp_path / "checkpoints").iterdir() if p.suffix == ".tmp"]
 
 
+def test_a_save_serialises_and_writes_the_state_once(tmp_path, monkeypatch):
+    calls = []
+    real_save = torch.save
+    monkeypatch.setattr(torch, "save", lambda *a, **k: calls.append(1) or real_save(*a, **k))
+    path = ckpt.save_run_checkpoint(_state(), tmp_path)
+    latest = tmp_path / "checkpoints" / "latest.pt"
+    assert len(calls) == 1
+    assert latest.read_bytes() == path.read_bytes()
+    ckpt.save_run_checkpoint({**_state(), "iteration": 6}, tmp_path)  # latest moves on
+    assert ckpt.load_checkpoint(tmp_path)["iteration"] == 6
+    assert ckpt.load_checkpoint(path)["iteration"] == 5  # the older numbered file is intact
+    assert not [p for p in latest.parent.iterdir() if p.suffix == ".tmp"]
+
+
 def test_rng_states_restore_exactly():
     random.seed(1), np.random.seed(2), torch.manual_seed(3)
     saved = ckpt.capture_rng()

@@ -18,18 +18,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from heatgait.config.stage1 import LAYOUTS
 from heatgait.errors import UsageError
 
 VIDEO_SUFFIXES = {".avi", ".mp4", ".mkv", ".mov", ".webm", ".mpg", ".mpeg", ".m4v", ".wmv"}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
-LAYOUTS = ("casia-b", "ccpg", "sustech1k", "generic")
-# One example name per layout, for messages that ask the user to arrange data.
-LAYOUT_EXAMPLES = {
-    "casia-b": "001-nm-01-090.avi or 001/nm-01/090/*.png",
-    "ccpg": "000/U0_D0_BG/01_1/*.jpg or 000_U0_D0_BG_01_1.mp4",
-    "sustech1k": "0000/00-nm/000/*.jpg (or a video in place of the view folder)",
-    "generic": "ID/TYPE/VIEW/*.png, ID-TYPE-VIEW.mp4, or any video",
-}
 
 
 @dataclass(frozen=True)

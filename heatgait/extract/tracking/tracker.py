@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from heatgait.extract.boxes import box_iou
+from heatgait.extract.detection.boxes import box_iou
 
 
 @dataclass

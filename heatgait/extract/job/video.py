@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from heatgait.errors import HeatgaitError
-from heatgait.extract.inputs import IMAGE_SUFFIXES
+from heatgait.extract.job.inputs import IMAGE_SUFFIXES
 
 _END = object()
 

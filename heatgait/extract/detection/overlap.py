@@ -21,7 +21,7 @@ from types import TracebackType
 
 import numpy as np
 
-from heatgait.extract.backends import PersonDetector
+from heatgait.extract.detection.detectors import PersonDetector
 
 Chunk = tuple[np.ndarray, list[np.ndarray]]  # (frame indices [c], RGB frames)
 Detected = tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]  # ... + boxes per frame

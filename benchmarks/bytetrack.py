@@ -4,7 +4,7 @@ Stage 1 calls ``tracker.update(frame, boxes [n, 5]) -> ids`` (one id per box, in
 ``trackers.ByteTrackTracker`` takes ``supervision.Detections`` and returns them reordered
 with a ``tracker_id`` that is -1 for boxes it does not (yet) follow: a new track's first box,
 and low-score boxes that continue no track. This wrapper keeps the box order and passes those
--1 through; :func:`heatgait.extract.track_eval.run_tracker` leaves them out.
+-1 through; :func:`tests.extract.track_eval.run_tracker` leaves them out.
 
 Frames are handed over as time stamps (``frame / fps``), so skipped frames make the Kalman
 filter predict across the gap as the hand-written tracker's constant velocity does.

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from typing import Any, get_args
 
-from heatgait.config.schema import Precision
+from heatgait.config.schema import PosePrecision
+from heatgait.config.stage1 import POSE_MODELS
 from heatgait.errors import UsageError
-from heatgait.extract.names import POSE_MODELS
 
-PRECISIONS: tuple[str, ...] = get_args(Precision)  # the recipe's choices, in its order
+PRECISIONS: tuple[str, ...] = get_args(PosePrecision)  # the recipe's choices, in its order
 DEFAULT_BATCH = 16  # crops per pose pass and frames per chunk when nothing else says
 MAX_AUTO_CHUNK = 64  # frames per detector chunk under batch_size 0 (the detector is not probed)
 

@@ -31,10 +31,11 @@ from heatgait.data.records import SequenceRecord
 from heatgait.data.schema import SCHEMA_VERSION
 from heatgait.data.shards import ShardWriter, existing_keys
 from heatgait.data.shardset import ShardSet
-from heatgait.extract.backends import PersonDetector, PoseBackend
-from heatgait.extract.inputs import SequenceSource
-from heatgait.extract.sequence import extract_sequence
-from heatgait.extract.video import VideoError
+from heatgait.extract.detection.detectors import PersonDetector
+from heatgait.extract.job.inputs import SequenceSource
+from heatgait.extract.job.sequence import extract_sequence
+from heatgait.extract.job.video import VideoError
+from heatgait.extract.pose.backends import PoseBackend
 
 MANIFEST = "manifest.json"
 FAILURES = "failures.json"
@@ -60,7 +61,7 @@ class RankReport:
 class RunTotals:
     """What all ranks of one run did together: the sums the summary and the manifest report.
 
-    ``RunTotals(reports)`` adds them up once; ``heatgait.extract.job.ExtractSummary`` is one.
+    ``RunTotals(reports)`` adds them up once; ``heatgait.extract.job.extract.ExtractSummary`` is one.
     """
 
     reports: list[RankReport]

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from heatgait.errors import MissingDependencyError
-from heatgait.extract.geometry import crop_person
+from heatgait.extract.pose.crop import crop_person
 
 TITLE_H = 18
 
@@ -52,7 +52,7 @@ def render_tile(heatmaps: np.ndarray, title: str, crop: np.ndarray | None = None
 def source_crops(video: str | Path, frame_indices: Sequence[int], boxes: np.ndarray,
                  padding: float = 1.25) -> list[np.ndarray]:
     """The RGB crops the pose model saw: frames of the source at frame_indices, boxes [t, 4]."""
-    from heatgait.extract.video import iter_frames
+    from heatgait.extract.job.video import iter_frames
 
     wanted = {int(f): i for i, f in enumerate(frame_indices)}
     crops: list[np.ndarray | None] = [None] * len(wanted)

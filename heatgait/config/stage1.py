@@ -1,8 +1,10 @@
-"""The names of the stage-1 models, and what each name stands for.
+"""The names a recipe's ``extract`` section may use: layouts, and the stage-1 models (what each
+name stands for).
 
-This is the one table of them: ``backends`` builds models by these names and ``mm_backends``
-finds their config files here. It imports nothing but the standard library, so a recipe
-loader can check ``extract.pose`` and ``extract.detector`` against ``POSE_NAMES`` and
+This is the one table of them: ``extract.pose.backends`` and ``extract.detection.detectors``
+build models by these names, ``extract.pose.mmpose`` and ``extract.detection.mmdet`` find their
+config files here. It lives in ``config`` and imports nothing but the standard library, so the
+recipe loader can check ``extract.pose`` and ``extract.detector`` against ``POSE_NAMES`` and
 ``DETECTOR_NAMES`` when a recipe loads. Besides these names, a path to an mmpose/mmdet config
 file (``.py``) is also a valid choice.
 """
@@ -58,3 +60,13 @@ DETECTOR_MODELS: dict[str, DetectorModel] = {
 POSE_NAMES: tuple[str, ...] = tuple(POSE_MODELS)
 DETECTOR_NAMES: tuple[str, ...] = tuple(DETECTOR_MODELS)
 DEFAULT_SCORE_THR = 0.3  # for a detector given as an mmdet config path
+
+# How input names carry (subject, type, view) labels; ``extract.job.inputs`` parses each.
+LAYOUTS = ("casia-b", "ccpg", "sustech1k", "generic")
+# One example name per layout, for messages that ask the user to arrange data.
+LAYOUT_EXAMPLES = {
+    "casia-b": "001-nm-01-090.avi or 001/nm-01/090/*.png",
+    "ccpg": "000/U0_D0_BG/01_1/*.jpg or 000_U0_D0_BG_01_1.mp4",
+    "sustech1k": "0000/00-nm/000/*.jpg (or a video in place of the view folder)",
+    "generic": "ID/TYPE/VIEW/*.png, ID-TYPE-VIEW.mp4, or any video",
+}

@@ -1,7 +1,7 @@
 """Loading a BlazePose TFLite model into a LiteRT interpreter (``ai-edge-litert``, CPU).
 
-Both offline models, the pose landmarks (``blazepose``) and the person detector
-(``blazepose_detector``), load the same way: the file is taken from the sha256-checked model
+Both offline models, the pose landmarks (``pose.blazepose``) and the person detector
+(``detection.blazepose``), load the same way: the file is taken from the sha256-checked model
 cache (or the path given), the interpreter's tensors are allocated once, and outputs are found
 by their shape, not by their order in the file.
 """
@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from heatgait.errors import MissingDependencyError
-from heatgait.extract.model_cache import ModelFile, resolve_model
+from heatgait.extract.runtimes.model_cache import ModelFile, resolve_model
 
 QUIET_ENV = "HEATGAIT_QUIET"  # set by the CLI unless --verbose: hide native runtime chatter
 

@@ -23,13 +23,14 @@ import numpy as np
 
 from heatgait.config import ExtractConfig
 from heatgait.data.records import SequenceRecord
-from heatgait.extract.accel import batch_sizes
-from heatgait.extract.backends import PersonDetector, PoseBackend
-from heatgait.extract.geometry import crop_people
-from heatgait.extract.inputs import SequenceSource
-from heatgait.extract.overlap import DetectAhead, detect_inline, limit_frames
-from heatgait.extract.tracking import Tracker
-from heatgait.extract.video import read_chunks
+from heatgait.extract.detection.detectors import PersonDetector
+from heatgait.extract.detection.overlap import DetectAhead, detect_inline, limit_frames
+from heatgait.extract.job.inputs import SequenceSource
+from heatgait.extract.job.video import read_chunks
+from heatgait.extract.pose.accel import batch_sizes
+from heatgait.extract.pose.backends import PoseBackend
+from heatgait.extract.pose.crop import crop_people
+from heatgait.extract.tracking.tracker import Tracker
 
 
 @dataclass

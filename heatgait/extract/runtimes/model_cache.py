@@ -7,7 +7,7 @@ files are extracted, checked against the sha256 recorded here, and written durab
 (``heatgait.fileio``) into
 ``$HEATGAIT_CACHE`` (default ``~/.cache/heatgait/models``).
 
-Run ``python -m heatgait.extract.model_cache`` to fill the cache ahead of time.
+``make models`` (``python -m heatgait.cli.fetch_models``) fills the cache ahead of time.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def verify(path: Path, model: ModelFile) -> None:
     if actual != model.sha256:
         raise HeatgaitError(
             f"{path}: sha256 {actual[:12]}... does not match {model.name} "
-            f"({model.sha256[:12]}...); delete it and run `python -m heatgait.extract.model_cache`"
+            f"({model.sha256[:12]}...); delete it and run `make models`"
         )
 
 
@@ -139,18 +139,3 @@ def resolve_model(model: ModelFile, explicit: str | os.PathLike | None = None) -
         verify(path, model)
         return path
     return fetch_models()[model.name]
-
-
-def main() -> None:
-    """Fill the cache (used by ``make models``); prints where the files are."""
-    try:
-        paths = fetch_models()
-    except HeatgaitError as exc:
-        print(f"heatgait: {exc}", file=sys.stderr)
-        raise SystemExit(exc.exit_code) from None
-    for name, path in paths.items():
-        print(f"{name}: {path}")
-
-
-if __name__ == "__main__":
-    main()

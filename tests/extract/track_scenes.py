@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from heatgait.extract.boxes import box_iou
+from heatgait.extract.detection.boxes import box_iou
 
 FRAME_W, FRAME_H = 768, 576
 ASPECT = 0.4  # width / height of a walking person's box

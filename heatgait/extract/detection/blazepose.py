@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from heatgait.extract.boxes import filter_people
-from heatgait.extract.litert import input_index, load_interpreter, outputs_by_shape
-from heatgait.extract.model_cache import POSE_DETECTION
+from heatgait.extract.detection.boxes import filter_people
+from heatgait.extract.runtimes.litert import input_index, load_interpreter, outputs_by_shape
+from heatgait.extract.runtimes.model_cache import POSE_DETECTION
 
 INPUT_SIZE = 224
 NUM_ANCHORS = 2254

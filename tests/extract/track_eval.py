@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from heatgait.extract.boxes import box_iou
+from heatgait.extract.detection.boxes import box_iou
 
 
 @dataclass(frozen=True)

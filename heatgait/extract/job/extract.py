@@ -13,14 +13,15 @@ from pathlib import Path
 
 from heatgait.config import ExtractConfig, Recipe, save_recipe
 from heatgait.config.schema import check_choice
+from heatgait.config.stage1 import DETECTOR_MODELS, POSE_MODELS
 from heatgait.devices import resolve_device
 from heatgait.env import CUDA_OPS_FIX, mmcv_cuda_compiled
 from heatgait.errors import HeatgaitError
-from heatgait.extract.accel import refuse_fixed_precision
-from heatgait.extract.backends import build_detector, build_pose, default_score_threshold
-from heatgait.extract.inputs import discover, layout_counts
-from heatgait.extract.names import DETECTOR_MODELS, POSE_MODELS
-from heatgait.extract.runner import RunTotals, gather_reports, run_rank, write_manifest
+from heatgait.extract.detection.detectors import build_detector, default_score_threshold
+from heatgait.extract.job.inputs import discover, layout_counts
+from heatgait.extract.job.runner import RunTotals, gather_reports, run_rank, write_manifest
+from heatgait.extract.pose.accel import refuse_fixed_precision
+from heatgait.extract.pose.backends import build_pose
 from heatgait.launch import launch_env
 
 DATASET_NAMES = {"casia-b": "CASIA-B", "ccpg": "CCPG", "sustech1k": "SUSTech1K",

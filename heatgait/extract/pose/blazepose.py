@@ -23,8 +23,8 @@ import numpy as np
 
 from heatgait.data.schema import NUM_JOINTS
 from heatgait.errors import UsageError
-from heatgait.extract.litert import input_index, load_interpreter, outputs_by_shape
-from heatgait.extract.model_cache import POSE_LANDMARK
+from heatgait.extract.runtimes.litert import input_index, load_interpreter, outputs_by_shape
+from heatgait.extract.runtimes.model_cache import POSE_LANDMARK
 
 # BlazePose landmark index of each COCO-17 joint (nose, eyes, ears, shoulders, elbows, wrists,
 # hips, knees, ankles, in COCO order).
