@@ -67,7 +67,7 @@ def evaluate(
       heatgait eval --embeddings emb.npz --protocol casia-b
     """
     from heatgait.evaluation.cross import unquoted_arrow
-    from heatgait.evaluation.embed import save_embeddings as write_embeddings
+    from heatgait.evaluation.embedfile import save_embeddings as write_embeddings
     from heatgait.evaluation.report import format_table, save_heat_table, write_json
     from heatgait.evaluation.run import evaluate_checkpoint, evaluate_file
 

@@ -10,6 +10,7 @@ import typer
 
 from heatgait.cli.common import QuietOption, say, show_progress
 from heatgait.errors import UsageError
+from heatgait.fileio import write_text
 
 STAGE1 = "Stage 1 (videos)"
 
@@ -131,10 +132,9 @@ def list_entries(
         for row in [header, *rows]:
             typer.echo("  ".join(c.ljust(w) for c, w in zip(row, widths)) + "  " + row[-1])
     if json_out is not None:
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps({"model": model, "calibration": calibration,
-                                        "index": index,
-                                        "entries": [e.to_dict() for e in entries]}, indent=1))
+        write_text(json_out, json.dumps({"model": model, "calibration": calibration,
+                                         "index": index,
+                                         "entries": [e.to_dict() for e in entries]}, indent=1))
 
 
 @gallery_app.command("remove")

@@ -16,6 +16,7 @@ from heatgait.cli.gallery import (
     PoseOption,
     PoseWeightsOption,
 )
+from heatgait.fileio import write_text
 
 
 def identify(
@@ -82,8 +83,7 @@ def identify(
     for note in result.notes:
         typer.echo(f"note: {note}")
     if json_out is not None:
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps(result.to_dict(), indent=1) + "\n")
+        write_text(json_out, json.dumps(result.to_dict(), indent=1) + "\n")
         say(f"results: {json_out}", quiet)
         png = png or json_out.with_suffix(".png")
     if result.results:

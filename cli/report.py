@@ -9,6 +9,7 @@ import typer
 
 from heatgait.cli.common import QuietOption, say
 from heatgait.errors import UsageError
+from heatgait.fileio import write_text
 
 
 def report(
@@ -61,8 +62,7 @@ def report(
     text = format_markdown(reports, context=context)
     typer.echo(text, nl=False)
     if markdown is not None:
-        markdown.parent.mkdir(parents=True, exist_ok=True)
-        markdown.write_text(text)
+        write_text(markdown, text)
         say(f"markdown: {markdown}", quiet)
     png = png or files[0].path.parent / "report.png"
     say(f"plot: {save_png(reports, png)}", quiet)

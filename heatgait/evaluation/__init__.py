@@ -1,7 +1,8 @@
 """Stage 2, last step: test embeddings -> the field's protocols -> the paper's results table.
 
-``protocols`` (evaluate_embeddings, Result) and ``scoring``/``distance`` need only numpy;
-``embed`` and ``run`` import torch, so they load on first use.
+``protocols`` (evaluate_embeddings, Result), ``scoring``/``pairs``/``distance`` and
+``embedfile`` (the saved embeddings) need only numpy; ``embed`` imports torch, so it loads on
+first use (``run`` imports it inside ``evaluate_checkpoint``).
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from heatgait.evaluation.report import format_table, save_heat_table, write_json
 
 _LAZY = {
     "embed_sequences": "heatgait.evaluation.embed",
-    "save_embeddings": "heatgait.evaluation.embed",
-    "load_embeddings": "heatgait.evaluation.embed",
+    "save_embeddings": "heatgait.evaluation.embedfile",
+    "load_embeddings": "heatgait.evaluation.embedfile",
     "evaluate_checkpoint": "heatgait.evaluation.run",
     "evaluate_file": "heatgait.evaluation.run",
     "parse_cross": "heatgait.evaluation.cross",

@@ -4,7 +4,7 @@ GaitHeat embeddings are [n, c, p] (p = 16 parts). The field's evaluators compute
 part, ||a||^2 + ||b||^2 - 2ab with one matrix product, clip at zero, take the square root and
 average over parts (docs/design.md, section 4). Probes are processed ``chunk_size`` rows at a
 time, and the chunk shrinks further when the gallery is large, so a 100k-sequence gallery
-scores within a few hundred MB instead of materialising [parts, probes, gallery] at once.
+scores within bounded memory.
 """
 
 from __future__ import annotations
@@ -38,16 +38,27 @@ def to_part_major(embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return parts, np.einsum("pnc,pnc->pn", parts, parts)
 
 
-def part_distances(probe: np.ndarray, probe_sq: np.ndarray, gallery: np.ndarray,
-                   gallery_sq: np.ndarray) -> np.ndarray:
-    """Mean over parts of the Euclidean distance: [p, n, c] x [p, m, c] -> [n, m] float32."""
-    cross = np.matmul(probe, gallery.transpose(0, 2, 1))  # [p, n, m]
-    cross *= -2.0
-    cross += probe_sq[:, :, None]
-    cross += gallery_sq[:, None, :]
-    np.maximum(cross, 0.0, out=cross)
-    np.sqrt(cross, out=cross)
-    return cross.mean(axis=0)  # [n, m]
+def mean_part_distances(probe: np.ndarray, probe_sq: np.ndarray, gallery: np.ndarray,
+                        gallery_sq: np.ndarray) -> np.ndarray:
+    """Mean over parts of the Euclidean distance: [p, n, c] x [p, m, c] -> [n, m] float32.
+
+    (Not :func:`heatgait.models.losses.part_distances`, the training loss's torch version.)
+    One part at a time, so the [n, m] block stays in cache through its five passes; the sum
+    runs over the parts in order, as ``mean(axis=0)`` of the stacked parts would, and the
+    probe is scaled by -2 before the product (exact: a power of two), so the numbers are the
+    same as the stacked computation's, bit for bit.
+    """
+    total = np.zeros((probe.shape[1], gallery.shape[1]), dtype=np.float32)
+    scaled = probe * np.float32(-2.0)  # [p, n, c]
+    for part in range(probe.shape[0]):
+        block = scaled[part] @ gallery[part].T  # [n, m]: -2ab
+        block += probe_sq[part][:, None]
+        block += gallery_sq[part][None, :]
+        np.maximum(block, 0.0, out=block)
+        np.sqrt(block, out=block)
+        total += block
+    total /= np.float32(probe.shape[0])
+    return total
 
 
 def chunk_rows(num_probes: int, num_gallery: int, num_parts: int, chunk_size: int) -> int:
@@ -62,12 +73,23 @@ def distance_chunks(probe: np.ndarray, gallery: np.ndarray, chunk_size: int = 40
     if probe.shape[1:] != gallery.shape[1:]:
         raise UsageError(f"probe embeddings {probe.shape[1:]} and gallery embeddings "
                          f"{gallery.shape[1:]} differ in shape")
-    gallery_parts, gallery_sq = to_part_major(gallery)
-    rows = chunk_rows(len(probe), len(gallery), probe.shape[2], chunk_size)
-    for start in range(0, len(probe), rows):
-        block = slice(start, min(start + rows, len(probe)))
-        probe_parts, probe_sq = to_part_major(probe[block])
-        yield block, part_distances(probe_parts, probe_sq, gallery_parts, gallery_sq)
+    yield from part_major_chunks(*to_part_major(probe), *to_part_major(gallery), chunk_size)
+
+
+def part_major_chunks(probe: np.ndarray, probe_sq: np.ndarray, gallery: np.ndarray,
+                      gallery_sq: np.ndarray, chunk_size: int = 4096
+                      ) -> Iterator[tuple[slice, np.ndarray]]:
+    """:func:`distance_chunks` of features already part-major (:func:`to_part_major`):
+    ``probe`` [p, n, c] with ``probe_sq`` [p, n], ``gallery`` [p, m, c] with ``gallery_sq``.
+
+    A protocol transposes all its sequences once and takes each probe set's rows from them.
+    """
+    num_parts, num_probes, num_gallery = probe.shape[0], probe.shape[1], gallery.shape[1]
+    rows = chunk_rows(num_probes, num_gallery, num_parts, chunk_size)
+    for start in range(0, num_probes, rows):
+        block = slice(start, min(start + rows, num_probes))
+        yield block, mean_part_distances(probe[:, block], probe_sq[:, block], gallery,
+                                         gallery_sq)
 
 
 def distance_matrix(probe: Any, gallery: Any, chunk_size: int = 4096) -> np.ndarray:

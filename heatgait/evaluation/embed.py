@@ -7,12 +7,12 @@ from the workers as stored (uint8 / float16), finished on the device with the tr
 ``to_model_input``, run under ``torch.inference_mode`` (autocast to float16 on CUDA), and
 returns the fusion embeddings with the sequences' labels. ``save_embeddings`` /
 ``load_embeddings`` keep them in a ``.npz`` so a protocol can be re-scored, or another
-protocol tried, without the network.
+protocol tried, without the network (they live in :mod:`heatgait.evaluation.embedfile`,
+which needs no torch, and are re-exported here).
 """
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -23,9 +23,11 @@ from heatgait.config.schema import HeatmapKind
 from heatgait.data.shardset import ShardSet
 from heatgait.data.splits import load_split
 from heatgait.errors import UsageError
+from heatgait.evaluation.embedfile import EMBEDDING_KEYS, load_embeddings, save_embeddings
 from heatgait.training.inference import InferenceModel
 
-EMBEDDING_KEYS = ("embeddings", "labels", "types", "views")
+__all__ = ["EMBEDDING_KEYS", "embed_sequences", "load_embeddings", "save_embeddings",
+           "select_test_sequences"]
 
 
 def select_test_sequences(shards: ShardSet, split_path: str | Path) -> list[int]:
@@ -61,38 +63,3 @@ def embed_sequences(model: torch.nn.Module | InferenceModel, shards: ShardSet,
     infos = [shards.sequences[i] for i in indices]
     return (embeddings, np.asarray([s.subject for s in infos]),
             np.asarray([s.type for s in infos]), np.asarray([s.view for s in infos]))
-
-
-def save_embeddings(path: str | Path, embeddings: np.ndarray, labels: Sequence[str],
-                    types: Sequence[str], views: Sequence[str], **meta: str) -> Path:
-    """Writes the four arrays (plus text ``meta`` such as the checkpoint) to a ``.npz``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    extra = {f"meta_{k}": np.asarray(str(v)) for k, v in meta.items()}
-    with open(path, "wb") as handle:  # a handle keeps numpy from appending ".npz"
-        np.savez(handle, embeddings=np.asarray(embeddings, dtype=np.float32),
-                 labels=np.asarray(labels).astype(str), types=np.asarray(types).astype(str),
-                 views=np.asarray(views).astype(str), **extra)
-    return path
-
-
-def load_embeddings(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Reads a ``.npz`` with embeddings, labels, types and views (all of one length)."""
-    path = Path(path)
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            missing = [k for k in EMBEDDING_KEYS if k not in data.files]
-            if missing:
-                raise UsageError(f"{path}: no array {missing[0]!r}; an embeddings file holds "
-                                 f"{', '.join(EMBEDDING_KEYS)} (write one with --save-embeddings)")
-            arrays = tuple(data[k] for k in EMBEDDING_KEYS)
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such embeddings file") from None
-    except (zipfile.BadZipFile, ValueError, OSError) as error:
-        raise UsageError(f"{path}: not a readable .npz ({error}); write one with "
-                         "--save-embeddings") from None
-    lengths = {k: len(a) for k, a in zip(EMBEDDING_KEYS, arrays)}
-    if len(set(lengths.values())) != 1:
-        raise UsageError(f"{path}: arrays differ in length ("
-                         + ", ".join(f"{k} {n}" for k, n in lengths.items()) + ")")
-    return arrays  # type: ignore[return-value]

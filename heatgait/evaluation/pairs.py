@@ -1,15 +1,17 @@
-"""Which probe-gallery pairs the verification metrics count, collected over distance chunks.
+"""Which probe-gallery pairs a protocol compares: the one statement of the pair rules.
 
-The pairs are the ones the protocol's rank-1 looks at, so both numbers describe the same
+Rank-k (:mod:`heatgait.evaluation.scoring`) and the verification metrics read the same
+rules from :func:`chunk_pairs`, on the same distance chunk, so both numbers describe the same
 comparisons:
 
-- cross-view (CASIA-B, SUSTech1K): every (probe, gallery item) of a probe set whose views
-  differ (identical views are excluded, as in the rank-1 average) and that are not one
-  sequence; genuine = same subject, impostor = another subject.
-- re-id (CCPG): every (probe, gallery item) except gallery items with the probe's id AND view
-  (the ones rank-1 ignores) and the probe itself; genuine = same subject (another view),
-  impostor = another subject (any view). Probes left without a genuine pair are skipped,
-  as rank-1 skips them.
+- cross-view (CASIA-B, SUSTech1K): a probe is never matched with itself. Rank-k is counted per
+  (probe view, gallery view) cell and identical views drop out of the averages; verification
+  counts every (probe, gallery item) of a probe set whose views differ; genuine = same
+  subject, impostor = another subject.
+- re-id (CCPG): gallery items with the probe's id AND view, and the probe itself, are removed
+  (rank-k never sees them); verification counts every other pair, genuine = same subject
+  (another view), impostor = another subject (any view). Probes left without a genuine pair
+  are skipped by both.
 
 All pairs are pooled (one threshold for every view, as a deployed system has). Scores are
 kept exactly up to :data:`EXACT_LIMIT` per side; beyond that (SUSTech1K-sized sets) a side is
@@ -17,6 +19,10 @@ summarised by a histogram of :data:`HISTOGRAM_BINS` bins over [0, largest possib
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
@@ -35,14 +41,19 @@ PAIR_RULES = {
 
 
 class ScoreCollector:
-    """Gathers distances chunk by chunk: exact until :data:`EXACT_LIMIT`, then a histogram."""
+    """Gathers distances chunk by chunk: exact until :data:`EXACT_LIMIT`, then a histogram.
 
-    def __init__(self, upper: float, limit: int = EXACT_LIMIT, bins: int = HISTOGRAM_BINS):
-        self.limit = limit
-        self.edges = np.linspace(0.0, max(float(upper), 1e-6), bins + 1)
+    ``upper`` (the histogram's range) may be a function: it is then called only if the
+    histogram is needed.
+    """
+
+    def __init__(self, upper: float | Callable[[], float], limit: int = EXACT_LIMIT,
+                 bins: int = HISTOGRAM_BINS):
+        self.limit, self.upper, self.bins = limit, upper, bins
+        self.edges: np.ndarray | None = None  # set once the histogram takes over
         self.parts: list[np.ndarray] = []
         self.kept = 0
-        self.counts: np.ndarray | None = None  # set once the histogram takes over
+        self.counts: np.ndarray | None = None
 
     def add(self, values: np.ndarray) -> None:
         values = np.asarray(values, dtype=np.float32).ravel()
@@ -51,7 +62,9 @@ class ScoreCollector:
             self.kept += len(values)
             return
         if self.counts is None:
-            self.counts = np.zeros(len(self.edges) - 1, dtype=np.int64)
+            upper = self.upper() if callable(self.upper) else self.upper
+            self.edges = np.linspace(0.0, max(float(upper), 1e-6), self.bins + 1)
+            self.counts = np.zeros(self.bins, dtype=np.int64)
             for part in self.parts:
                 self._bin(part)
             self.parts = []
@@ -74,27 +87,59 @@ def distance_bound(probe: np.ndarray, gallery: np.ndarray) -> float:
     return float(np.mean(largest[0] + largest[1])) * 1.0001
 
 
+@dataclass
+class ChunkPairs:
+    """The protocol's view of one distance chunk: probes ``members`` [n] x ``gallery`` [m]."""
+
+    same: np.ndarray  # [n, m] same subject
+    itself: np.ndarray  # [n, m] a sequence in both sets facing itself
+    removed: np.ndarray  # [n, m] pairs rank-k never compares (itself; re-id: id and view)
+    counted: np.ndarray  # [n, m] pairs the verification metrics count
+
+
+def chunk_pairs(mode: str, labels: np.ndarray, views: np.ndarray, members: np.ndarray,
+                gallery: np.ndarray) -> ChunkPairs:
+    """The pair rules of ``mode`` (see the module doc) for probes ``members`` vs ``gallery``.
+
+    ``labels`` / ``views`` are integer codes [N]; ``members`` / ``gallery`` index into them.
+    """
+    same = labels[members][:, None] == labels[gallery][None, :]  # [n, m]
+    same_view = views[members][:, None] == views[gallery][None, :]
+    itself = members[:, None] == gallery[None, :]
+    if mode == "cross-view":
+        return ChunkPairs(same, itself, itself, ~(itself | same_view))
+    removed = itself | (same & same_view)
+    counted = ~removed
+    counted &= (same & counted).any(axis=1)[:, None]  # no true match left: skipped
+    return ChunkPairs(same, itself, removed, counted)
+
+
+class PairCollector:
+    """Genuine and impostor distances of one probe set, fed chunk by chunk."""
+
+    def __init__(self, features: np.ndarray, probe: np.ndarray, gallery: np.ndarray,
+                 limit: int = EXACT_LIMIT):
+        bound = cache(lambda: distance_bound(features[probe], features[gallery]))
+        self.genuine, self.impostor = ScoreCollector(bound, limit), ScoreCollector(bound, limit)
+
+    def add(self, dist: np.ndarray, pairs: ChunkPairs) -> None:
+        """Takes the counted pairs of a chunk's distances [n, m] (read before any inf is set)."""
+        self.genuine.add(dist[pairs.same & pairs.counted])
+        self.impostor.add(dist[~pairs.same & pairs.counted])
+
+    def scores(self) -> tuple[Scores, Scores]:
+        return self.genuine.scores(), self.impostor.scores()
+
+
 def protocol_pairs(features: np.ndarray, labels: np.ndarray, views: np.ndarray,
                    probe: np.ndarray, gallery: np.ndarray, mode: str, chunk_size: int = 4096,
                    limit: int = EXACT_LIMIT) -> tuple[Scores, Scores]:
     """(genuine, impostor) distances of a probe set under ``mode`` (see the module doc).
 
     ``features`` [N, c, p]; ``labels`` / ``views`` integer codes [N]; ``probe`` / ``gallery``
-    index arrays into them.
+    index arrays into them. (The protocols collect the pairs in their own distance pass.)
     """
-    upper = distance_bound(features[probe], features[gallery])
-    genuine, impostor = ScoreCollector(upper, limit), ScoreCollector(upper, limit)
-    gallery_labels, gallery_views = labels[gallery], views[gallery]
+    collector = PairCollector(features, probe, gallery, limit)
     for rows, dist in distance_chunks(features[probe], features[gallery], chunk_size):
-        members = probe[rows]
-        same = labels[members][:, None] == gallery_labels[None, :]  # [n, m]
-        same_view = views[members][:, None] == gallery_views[None, :]
-        keep = members[:, None] != gallery[None, :]
-        if mode == "cross-view":
-            keep &= ~same_view
-        else:
-            keep &= ~(same & same_view)
-            keep &= (same & keep).any(axis=1)[:, None]  # no true match left: skipped
-        genuine.add(dist[same & keep])
-        impostor.add(dist[~same & keep])
-    return genuine.scores(), impostor.scores()
+        collector.add(dist, chunk_pairs(mode, labels, views, probe[rows], gallery))
+    return collector.scores()

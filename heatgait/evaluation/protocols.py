@@ -27,14 +27,9 @@ import numpy as np
 from heatgait.config import EvalConfig
 from heatgait.config.schema import EvalMode, MatchRule
 from heatgait.errors import UsageError
-from heatgait.evaluation.distance import as_parts
-from heatgait.evaluation.pairs import PAIR_RULES, protocol_pairs
-from heatgait.evaluation.scoring import (
-    cell_accuracy,
-    cross_view_counts,
-    exclude_identical_views,
-    reid_counts,
-)
+from heatgait.evaluation.distance import as_parts, to_part_major
+from heatgait.evaluation.pairs import PAIR_RULES
+from heatgait.evaluation.scoring import cell_accuracy, exclude_identical_views, score_probe_set
 from heatgait.evaluation.verification import VERIFICATION_KEYS, Verification, verify
 
 MODES = typing.get_args(EvalMode)
@@ -148,8 +143,8 @@ def evaluate_embeddings(embeddings: Any, labels: Any, types: Any, views: Any,
                         config: EvalConfig, verification: bool = True) -> Result:
     """Scores embeddings [N, C, P] or [N, D] of labelled test sequences with a protocol.
 
-    ``verification`` adds TAR@FAR=1%, TAR@FAR=0.1% and EER to every probe set's metrics
-    (one more pass over the distances).
+    ``verification`` adds TAR@FAR=1%, TAR@FAR=0.1% and EER to every probe set's metrics,
+    read from the same distances as rank-k (one distance matrix per probe set).
     """
     features = as_parts(embeddings)  # [n, c, p]
     labels, types, views = (np.asarray(x).astype(str) for x in (labels, types, views))
@@ -162,6 +157,7 @@ def evaluate_embeddings(embeddings: Any, labels: Any, types: Any, views: Any,
     view_names, view_codes = np.unique(view_labels(views, config.view_prefix_sep),
                                        return_inverse=True)
     _, label_codes = np.unique(labels, return_inverse=True)
+    part_major = to_part_major(features)  # once: each probe set takes its rows from it
     probe_sets: dict[str, ProbeSetResult] = {}
     notes: list[str] = []
     for name, probe_types in config.probes.items():
@@ -175,9 +171,10 @@ def evaluate_embeddings(embeddings: Any, labels: Any, types: Any, views: Any,
         if len(gallery) == 0:
             raise UsageError(f"probe set {name}: gallery types {gallery_types} match no "
                              "sequence; check eval.gallery / eval.galleries in the recipe")
-        counts = cross_view_counts(features, label_codes, view_codes, probe, gallery,
-                                   len(view_names), ranks, config.chunk_size)
-        cells = cell_accuracy(counts)  # [v, v, r]
+        scored = score_probe_set(features, label_codes, view_codes, probe, gallery,
+                                 config.mode, len(view_names), ranks, config.chunk_size,
+                                 verification, part_major)
+        cells = cell_accuracy(scored.cross_view)  # [v, v, r]
         per_view = exclude_identical_views(cells)  # [v, r]
         metrics: dict[str, float] = {}
         skipped = 0
@@ -190,8 +187,8 @@ def evaluate_embeddings(embeddings: Any, labels: Any, types: Any, views: Any,
                 notes.append(f"{name}: some (probe view, gallery view) cells have no sequences "
                              "and were left out of the means")
         else:
-            reid = reid_counts(features, label_codes, view_codes, probe, gallery, ranks,
-                               config.chunk_size)
+            reid = scored.reid
+            assert reid is not None  # counted in every re-id pass
             skipped = reid.skipped
             if reid.valid == 0:
                 raise UsageError(f"probe set {name}: no probe has a true match in its gallery "
@@ -203,9 +200,8 @@ def evaluate_embeddings(embeddings: Any, labels: Any, types: Any, views: Any,
                 notes.append(f"{name}: {skipped} probes had no true match and were skipped")
         metrics = {m: metrics[m] for m in config.metrics if m in metrics} or metrics
         checked = None
-        if verification:
-            checked = verify(*protocol_pairs(features, label_codes, view_codes, probe, gallery,
-                                             config.mode, config.chunk_size))
+        if scored.pairs is not None:
+            checked = verify(*scored.pairs)
             metrics.update(checked.metrics)
             if checked.genuine_pairs == 0 or checked.impostor_pairs == 0:
                 notes.append(f"{name}: no genuine or no impostor pairs, so no verification "

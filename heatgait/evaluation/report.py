@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from heatgait.evaluation.protocols import Result
-from heatgait.fileio import write_text
+from heatgait.fileio import atomic_open, write_text
 
 
 def _cell(value: float | None) -> str:
@@ -96,7 +96,8 @@ def save_heat_table(result: Result, path: str | Path) -> Path:
     if curves:
         _roc_panel(axes[0][-1], curves)
     fig.suptitle(f"{result.protocol}: rank-1 per view pair" + (", ROC" if curves else ""))
-    fig.savefig(path, dpi=100, bbox_inches="tight")  # keeps the ROC axis labels in
+    with atomic_open(path, "wb") as handle:  # bbox "tight" keeps the ROC axis labels in
+        fig.savefig(handle, format="png", dpi=100, bbox_inches="tight")
     plt.close(fig)
     return path
 

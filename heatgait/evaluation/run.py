@@ -18,7 +18,7 @@ import numpy as np
 from heatgait.config import Recipe, apply_override, load_recipe, recipe_from_dict
 from heatgait.errors import HeatgaitError, UsageError
 from heatgait.evaluation.cross import check_source, parse_cross
-from heatgait.evaluation.embed import embed_sequences, load_embeddings, select_test_sequences
+from heatgait.evaluation.embedfile import load_embeddings
 from heatgait.evaluation.protocols import Result, evaluate_embeddings
 
 
@@ -79,6 +79,7 @@ def evaluate_checkpoint(checkpoint: str | Path, data: Sequence[str | Path], *,
                         progress: bool = False) -> Evaluation:
     """Embeds the test sequences found in ``data`` with a trained model and scores them."""
     from heatgait.data.shardset import ShardSet
+    from heatgait.evaluation.embed import embed_sequences, select_test_sequences
     from heatgait.training.checkpoint import load_checkpoint
     from heatgait.training.inference import inference_model
 

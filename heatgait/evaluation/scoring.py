@@ -10,7 +10,10 @@ and its view, is skipped when no true match is left, and gets rank-k and average
 from its sorted, filtered gallery (OpenGait's ``evaluate_many``).
 
 Inputs are integer codes: labels [n], views [n]; ``probe`` / ``gallery`` are index arrays
-into the embeddings. A sequence in both sets is never matched against itself.
+into the embeddings. Which pairs each mode compares is stated once, in
+:func:`heatgait.evaluation.pairs.chunk_pairs`. :func:`score_probe_set` computes each probe
+set's distances once, chunk by chunk, and feeds every chunk to the per-view cells, the re-id
+counts and the verification pairs.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from heatgait.evaluation.distance import distance_chunks
+from heatgait.evaluation.distance import part_major_chunks, to_part_major
+from heatgait.evaluation.pairs import ChunkPairs, PairCollector, chunk_pairs
+from heatgait.evaluation.verification import Scores
 
 
 @dataclass
@@ -41,77 +46,117 @@ class ReidCounts:
     skipped: int  # probes without one
 
 
-def _self_pairs(probe: np.ndarray, gallery: np.ndarray, rows: slice) -> tuple[np.ndarray, np.ndarray]:
-    """(row, column) positions where a probe of the chunk is the gallery item itself."""
-    position = {int(g): j for j, g in enumerate(gallery)}
-    pairs = [(i, position[int(p)]) for i, p in enumerate(probe[rows]) if int(p) in position]
-    if not pairs:
-        return np.empty(0, dtype=int), np.empty(0, dtype=int)
-    return tuple(np.asarray(axis) for axis in zip(*pairs))  # type: ignore[return-value]
+class CrossViewCounter:
+    """Rank-k hits of ``probe`` against ``gallery`` for every pair of views, chunk by chunk."""
 
+    def __init__(self, labels: np.ndarray, views: np.ndarray, probe: np.ndarray,
+                 gallery: np.ndarray, num_views: int, ranks: list[int]):
+        order = np.argsort(views[gallery], kind="stable")  # columns contiguous per view
+        self.order = None if np.array_equal(order, np.arange(len(gallery))) else order
+        gallery = gallery[order]
+        self.bounds = np.searchsorted(views[gallery], np.arange(num_views + 1))
+        self.views, self.probe, self.num_views = views, probe, num_views
+        self.rank_array = np.asarray(ranks)[None, :]  # [1, r]
+        self.hits = np.zeros((num_views, num_views, len(ranks)), dtype=np.int64)
 
-def cross_view_counts(embeddings: np.ndarray, labels: np.ndarray, views: np.ndarray,
-                      probe: np.ndarray, gallery: np.ndarray, num_views: int,
-                      ranks: list[int], chunk_size: int = 4096) -> CrossViewCounts:
-    """Counts rank-k hits of ``probe`` against ``gallery`` for every pair of views."""
-    gallery = gallery[np.argsort(views[gallery], kind="stable")]  # contiguous per view
-    gallery_views = views[gallery]
-    bounds = np.searchsorted(gallery_views, np.arange(num_views + 1))
-    gallery_labels = labels[gallery]
-    hits = np.zeros((num_views, num_views, len(ranks)), dtype=np.int64)
-    rank_array = np.asarray(ranks)[None, :]  # [1, r]
-    for rows, dist in distance_chunks(embeddings[probe], embeddings[gallery], chunk_size):
-        self_rows, self_cols = _self_pairs(probe, gallery, rows)
-        dist[self_rows, self_cols] = np.inf
-        probe_labels = labels[probe[rows]]
-        probe_views = views[probe[rows]]
-        for view in range(num_views):
-            start, stop = bounds[view], bounds[view + 1]
+    def add(self, rows: slice, dist: np.ndarray, pairs: ChunkPairs) -> None:
+        """Counts a chunk: distances [n, m] (a sequence facing itself already inf)."""
+        same = pairs.same
+        if self.order is not None:
+            dist, same = dist[:, self.order], same[:, self.order]
+        probe_views = self.views[self.probe[rows]]
+        for view in range(self.num_views):
+            start, stop = self.bounds[view], self.bounds[view + 1]
             if start == stop:
                 continue
             block = dist[:, start:stop]  # [n, m_view]
-            same = probe_labels[:, None] == gallery_labels[None, start:stop]
-            nearest_true = np.where(same, block, np.inf).min(axis=1)  # [n]
+            nearest_true = np.where(same[:, start:stop], block, np.inf).min(axis=1)  # [n]
             closer = (block < nearest_true[:, None]).sum(axis=1)  # [n]
-            hit = np.isfinite(nearest_true)[:, None] & (closer[:, None] < rank_array)  # [n, r]
-            np.add.at(hits[:, view, :], probe_views, hit.astype(np.int64))
-    return CrossViewCounts(hits=hits,
-                           probes=np.bincount(views[probe], minlength=num_views),
-                           gallery=np.diff(bounds))
+            hit = np.isfinite(nearest_true)[:, None] & (closer[:, None] < self.rank_array)
+            np.add.at(self.hits[:, view, :], probe_views, hit.astype(np.int64))
+
+    def counts(self) -> CrossViewCounts:
+        return CrossViewCounts(hits=self.hits,
+                               probes=np.bincount(self.views[self.probe],
+                                                  minlength=self.num_views),
+                               gallery=np.diff(self.bounds))
 
 
-def reid_counts(embeddings: np.ndarray, labels: np.ndarray, views: np.ndarray,
-                probe: np.ndarray, gallery: np.ndarray, ranks: list[int],
-                chunk_size: int = 4096) -> ReidCounts:
-    """Rank-k hits and average precision with same-id-and-view gallery items removed."""
-    gallery_labels, gallery_views = labels[gallery], views[gallery]
-    hits = np.zeros(len(ranks), dtype=np.int64)
-    ap_parts: list[np.ndarray] = []
-    valid, skipped = 0, 0
-    rank_array = np.asarray(ranks)[None, :]
-    for rows, dist in distance_chunks(embeddings[probe], embeddings[gallery], chunk_size):
-        probe_labels = labels[probe[rows]]
-        same = probe_labels[:, None] == gallery_labels[None, :]  # [n, m]
-        remove = same & (views[probe[rows]][:, None] == gallery_views[None, :])
-        self_rows, self_cols = _self_pairs(probe, gallery, rows)
-        remove[self_rows, self_cols] = True
-        dist[remove] = np.inf  # removed items sort last and never match
-        order = np.argsort(dist, axis=1, kind="stable")  # [n, m]
-        matches = np.take_along_axis(same & ~remove, order, axis=1)  # [n, m] bool
+class ReidCounter:
+    """Re-id rank-k hits and average precision, chunk by chunk (gallery in its given order:
+    the stable sort breaks ties by it)."""
+
+    def __init__(self, ranks: list[int]):
+        self.rank_array = np.asarray(ranks)[None, :]  # [1, r]
+        self.hits = np.zeros(len(ranks), dtype=np.int64)
+        self.ap_parts: list[np.ndarray] = []
+        self.valid = self.skipped = 0
+
+    def add(self, dist: np.ndarray, pairs: ChunkPairs) -> None:
+        """Counts a chunk: distances [n, m] (removed pairs already inf) and its pairs."""
+        order = np.argsort(dist, axis=1, kind="stable")  # [n, m]; removed items sort last
+        matches = np.take_along_axis(pairs.same & ~pairs.removed, order, axis=1)  # [n, m]
         relevant = matches.sum(axis=1)  # [n]
         keep = relevant > 0
-        skipped += int((~keep).sum())
+        self.skipped += int((~keep).sum())
         if not keep.any():
-            continue
+            return
         matches, relevant = matches[keep], relevant[keep]
         first = matches.argmax(axis=1)  # [n'] position of the first true match
-        hits += (first[:, None] < rank_array).sum(axis=0)
+        self.hits += (first[:, None] < self.rank_array).sum(axis=0)
         found = np.cumsum(matches, axis=1)  # [n', m]
         precision = found / np.arange(1, matches.shape[1] + 1)[None, :]
-        ap_parts.append((precision * matches).sum(axis=1) / relevant)  # [n']
-        valid += int(keep.sum())
-    ap_sum = float(np.concatenate(ap_parts).sum()) if ap_parts else 0.0
-    return ReidCounts(hits=hits, ap_sum=ap_sum, valid=valid, skipped=skipped)
+        self.ap_parts.append((precision * matches).sum(axis=1) / relevant)  # [n']
+        self.valid += int(keep.sum())
+
+    def counts(self) -> ReidCounts:
+        ap_sum = float(np.concatenate(self.ap_parts).sum()) if self.ap_parts else 0.0
+        return ReidCounts(hits=self.hits, ap_sum=ap_sum, valid=self.valid,
+                          skipped=self.skipped)
+
+
+@dataclass
+class ProbeSetCounts:
+    """Everything one distance pass over a probe set yields."""
+
+    cross_view: CrossViewCounts
+    reid: ReidCounts | None  # re-id mode only
+    pairs: tuple[Scores, Scores] | None  # (genuine, impostor) when verification is asked
+
+
+def score_probe_set(embeddings: np.ndarray, labels: np.ndarray, views: np.ndarray,
+                    probe: np.ndarray, gallery: np.ndarray, mode: str, num_views: int,
+                    ranks: list[int], chunk_size: int = 4096, verification: bool = True,
+                    part_major: tuple[np.ndarray, np.ndarray] | None = None
+                    ) -> ProbeSetCounts:
+    """Per-view cells, re-id counts and verification pairs from one distance matrix.
+
+    ``embeddings`` [N, c, p]; ``part_major`` optionally their :func:`to_part_major` form, made
+    once for every probe set of an evaluation.
+
+    Each chunk of probe rows is computed once. The pairs are read first; then a sequence
+    facing itself is set to inf for the per-view cells (in both modes: the cells of re-id
+    mode are the plain cross-view table), then the re-id removals for the re-id counts.
+    """
+    if mode == "cross-view":  # the gallery sorted by view: its cells are column slices
+        gallery = gallery[np.argsort(views[gallery], kind="stable")]
+    cells = CrossViewCounter(labels, views, probe, gallery, num_views, ranks)
+    reid = ReidCounter(ranks) if mode != "cross-view" else None
+    collector = PairCollector(embeddings, probe, gallery) if verification else None
+    parts, squares = part_major or to_part_major(embeddings)
+    for rows, dist in part_major_chunks(parts[:, probe], squares[:, probe], parts[:, gallery],
+                                        squares[:, gallery], chunk_size):
+        pairs = chunk_pairs(mode, labels, views, probe[rows], gallery)
+        if collector is not None:
+            collector.add(dist, pairs)
+        dist[pairs.itself] = np.inf
+        cells.add(rows, dist, pairs)
+        if reid is not None:
+            dist[pairs.removed] = np.inf
+            reid.add(dist, pairs)
+    return ProbeSetCounts(cross_view=cells.counts(),
+                          reid=reid.counts() if reid is not None else None,
+                          pairs=collector.scores() if collector is not None else None)
 
 
 def cell_accuracy(counts: CrossViewCounts) -> np.ndarray:

@@ -7,7 +7,8 @@ import pytest
 
 from heatgait.config import EvalConfig, load_recipe
 from heatgait.errors import UsageError
-from heatgait.evaluation.distance import distance_matrix
+from heatgait.evaluation import distance
+from heatgait.evaluation.distance import distance_matrix, mean_part_distances
 from heatgait.evaluation.protocols import evaluate_embeddings
 from heatgait.evaluation.verification import VERIFICATION_KEYS
 from tests.evaluation.reference_protocols import cross_view, pair_distance, reid
@@ -151,3 +152,42 @@ def test_bad_inputs_are_named():
                                        probes={"NM": ["nm-05"], "BG": ["bg-01"]}))
     with pytest.raises(UsageError, match="eval.mode"):
         evaluate_embeddings(emb, labels, ["nm-01"] * 4, views, EvalConfig(mode="cross"))
+
+
+def test_mean_part_distances_equals_the_stacked_computation_bit_for_bit():
+    rng = np.random.default_rng(4)
+    probe = rng.normal(size=(5, 37, 16)).astype(np.float32)  # [p, n, c]
+    gallery = rng.normal(size=(5, 23, 16)).astype(np.float32)
+    probe_sq, gallery_sq = (np.einsum("pnc,pnc->pn", x, x) for x in (probe, gallery))
+    stacked = np.matmul(probe, gallery.transpose(0, 2, 1))  # the textbook form, all parts
+    stacked *= -2.0
+    stacked += probe_sq[:, :, None]
+    stacked += gallery_sq[:, None, :]
+    want = np.sqrt(np.maximum(stacked, 0.0)).mean(axis=0)
+    got = mean_part_distances(probe, probe_sq, gallery, gallery_sq)
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("recipe,types,views", [
+    ("casia-b", ["nm-01", "nm-02", "nm-05", "bg-01", "cl-01"], ["000", "090", "180"]),
+    ("ccpg", ["U0_D0_BG", "U0_D0", "U1_D1", "U2_D2", "U3_D3", "U0_D3", "U1_D0"],
+     ["1_1", "2_3", "3_1"]),
+])
+def test_each_probe_set_computes_its_distances_once(monkeypatch, recipe, types, views):
+    """Rank-k, the per-view cells and verification read one distance matrix per probe set."""
+    calls = []
+    original = distance.mean_part_distances
+
+    def counted(probe, *args):
+        calls.append(probe.shape[1])
+        return original(probe, *args)
+
+    monkeypatch.setattr(distance, "mean_part_distances", counted)
+    data = synthetic(np.random.default_rng(6), [f"{i:03d}" for i in range(5)], types, views,
+                     noise=1.0)
+    config = load_recipe(recipe).eval
+    result = evaluate_embeddings(*data, config)
+    assert len(calls) == len(config.probes)  # one chunk each: the whole probe set
+    assert calls == [ps.num_probes for ps in result.probe_sets.values()]
+    assert all(ps.verification.genuine_pairs > 0 for ps in result.probe_sets.values())

@@ -185,3 +185,12 @@ def test_ccpg_recipe_gets_verification_in_reid_mode():
     rows = [(f"{s:03d}", t, v) for s in range(4) for t in types for v in ("1_1", "2_3")]
     result = evaluate_embeddings(rng.normal(size=(len(rows), 16)), *zip(*rows), config)
     assert all(set(VERIFICATION_KEYS) <= set(ps.metrics) for ps in result.probe_sets.values())
+
+
+def test_float32_scores_sort_and_threshold_like_float64():
+    values = np.round(np.random.default_rng(2).normal(1.0, 0.3, 5000), 2).astype(np.float32)
+    fast, slow = Scores(values), Scores(values.astype(np.float64))
+    np.testing.assert_array_equal(fast.sorted, slow.sorted)
+    assert fast.sorted.dtype == np.float64
+    np.testing.assert_array_equal(fast.thresholds(), np.unique(values.astype(np.float64)))
+    assert len(Scores(np.empty(0, np.float32)).thresholds()) == 0
