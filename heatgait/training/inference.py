@@ -60,7 +60,7 @@ class InferenceModel:
              precision: str = "auto", heatmaps: HeatmapKind = "raw", normalize: bool = True,
              max_frames: int | None = None) -> InferenceModel:
         """A bare network (no checkpoint: tests, benchmarks) with the settings given."""
-        from heatgait.extract.accel import resolve_precision
+        from heatgait.extract.pose.accel import resolve_precision
 
         device = torch.device(device)
         return cls(model=model.to(device).eval(), device=device,
@@ -85,7 +85,7 @@ class InferenceModel:
     def embed_batch(self, stored: torch.Tensor, scaling: torch.Tensor,
                     lengths: torch.Tensor) -> torch.Tensor:
         """Fusion embeddings [n, c, p] float32 (on the device) of a collated stored batch."""
-        from heatgait.extract.accel import torch_dtype
+        from heatgait.extract.pose.accel import torch_dtype
 
         autocast = (nullcontext() if self.precision == "fp32" else
                     torch.autocast(self.device.type, dtype=torch_dtype(self.precision)))
