@@ -40,7 +40,8 @@ class OneOf:
         return f"one of {', '.join(self.names)}{extra}"
 
 
-Storage = Literal["uint8", "float16"]
+# Heatmap storage of the shards (heatgait.data.schema.STORAGES says how each encodes).
+Storage = Literal["uint8", "uint8-sqrt", "float16"]
 Precision = Literal["auto", "fp32", "fp16", "bf16"]
 Layout = Annotated[str, OneOf(("auto", *LAYOUTS))]
 PoseName = Annotated[str, OneOf(POSE_NAMES, config_files=True)]
@@ -120,7 +121,11 @@ class ExtractConfig(_Checked):
     # the same up to 64 (heatgait.extract.accel.batch_sizes)
     batch_size: int = 16
     precision: Precision = "auto"  # pose forward: auto = fp16 autocast on CUDA, fp32 on the CPU
-    storage: Storage = "uint8"
+    # "uint8-sqrt", not the linear "uint8" of earlier versions: uint8 erased 93 % of BlazePose's
+    # non-zero heatmap pixels on vtest.avi (values below 1/510), the low-amplitude shade the
+    # paper's heatmaps are meant to keep; the square-root curve keeps most of it in the same
+    # bytes (benchmarks/README.md "Heatmap storage"). "uint8" and "float16" stay available.
+    storage: Storage = "uint8-sqrt"
     sequences_per_shard: int = 256
     max_frames: int = 0  # 0: every frame; N: only the first N frames of each source (quick looks)
 
