@@ -54,9 +54,7 @@ LEGACY_STORAGE = "uint8"  # what a shard without a storage attribute holds
 DEFAULT_STORAGE = "uint8-sqrt"  # writers' default; chosen in benchmarks/README.md "Storage"
 UINT8_SCALE = 255.0
 
-# Lossless compression of the heatmap chunks; chosen by benchmarks/bench_storage.py.
-COMPRESSION = "gzip"
-COMPRESSION_LEVEL = 4
+# Lossless compression of the heatmap chunks: heatgait.data.codecs (zstd-3; gzip-4 before).
 
 INDEX_FIELDS = ("key", "subject", "type", "view", "dataset", "group")
 _EXTRA_ATTR = "extra_json"  # attributes that are not HDF5 scalars travel as one JSON string

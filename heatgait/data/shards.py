@@ -28,10 +28,9 @@ from tqdm import tqdm
 from typing_extensions import Self
 
 import heatgait
+from heatgait.data.codecs import DEFAULT_COMPRESSION, filter_options, writable
 from heatgait.data.records import SequenceRecord
 from heatgait.data.schema import (
-    COMPRESSION,
-    COMPRESSION_LEVEL,
     DEFAULT_STORAGE,
     FRAME_CRC_DATASET,
     HEATMAP_SHAPE,
@@ -62,10 +61,12 @@ class ShardWriter:
     """Context manager writing sequences into one shard file, atomically on ``close()``."""
 
     def __init__(self, path: str | Path, storage: str = DEFAULT_STORAGE,
-                 attrs: dict | None = None):
+                 attrs: dict | None = None, compression: str = DEFAULT_COMPRESSION):
         self.path = Path(path)
         self.storage = storage
         self._dtype = storage_dtype(storage)
+        self.compression = writable(compression)
+        self._filter = filter_options(self.compression)
         if self.path.exists():
             raise ShardError(f"{self.path}: shard already exists; delete it or write another name")
         self.partial = self.path.with_name(self.path.name + PARTIAL_SUFFIX)
@@ -83,7 +84,8 @@ class ShardWriter:
         self._file = h5py.File(self.partial, "w-")
         file_attrs = dict(attrs or {})
         file_attrs.update(schema_version=schema_version_for(storage),
-                          heatgait_version=heatgait.__version__, storage=storage)
+                          heatgait_version=heatgait.__version__, storage=storage,
+                          compression=self.compression)
         write_attrs(self._file, file_attrs)
         self._sequences = self._file.create_group(SEQUENCES_GROUP)
         self._rows: list[dict[str, Any]] = []
@@ -118,8 +120,7 @@ class ShardWriter:
         stored = encode_heatmaps(np.asarray(record.heatmaps), self.storage)  # [T, 17, 64, 48]
         name = f"{len(self._rows):06d}"
         group = self._sequences.create_group(name)
-        group.create_dataset("heatmaps", data=stored, chunks=(1, *HEATMAP_SHAPE),
-                             compression=COMPRESSION, compression_opts=COMPRESSION_LEVEL)
+        group.create_dataset("heatmaps", data=stored, chunks=(1, *HEATMAP_SHAPE), **self._filter)
         crc = np.array([zlib.crc32(frame.tobytes()) for frame in stored], dtype=np.uint32)
         group.create_dataset(FRAME_CRC_DATASET, data=crc)
         for field, (_, dtype) in SIDE_DATASETS.items():
@@ -188,9 +189,11 @@ class ShardSeries:
 
     def __init__(self, folder: str | Path, prefix: str = "shard", *,
                  storage: str = DEFAULT_STORAGE, sequences_per_shard: int = 256,
-                 attrs: dict | None = None, discard_stale: bool = False):
+                 attrs: dict | None = None, discard_stale: bool = False,
+                 compression: str = DEFAULT_COMPRESSION):
         self.folder = Path(folder)
         self.prefix, self.storage, self.attrs = prefix, storage, attrs
+        self.compression = compression
         self.sequences_per_shard = sequences_per_shard
         storage_dtype(storage)  # an unknown storage fails here, before any file is made
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -208,7 +211,8 @@ class ShardSeries:
         how many were written (skips are logged by ``ShardWriter.write``)."""
         if self.writer is None:
             name = f"{self.prefix}-{self.next_number:05d}{SHARD_SUFFIX}"
-            self.writer = ShardWriter(self.folder / name, self.storage, self.attrs)
+            self.writer = ShardWriter(self.folder / name, self.storage, self.attrs,
+                                      self.compression)
             self.next_number += 1
         count = sum(self.writer.write(record) for record in records)
         if len(self.writer) >= self.sequences_per_shard:
@@ -240,14 +244,15 @@ class ShardSeries:
 
 def write_shards(records: Iterable[SequenceRecord], out_dir: str | Path, *, prefix: str = "shard",
                  storage: str = DEFAULT_STORAGE, sequences_per_shard: int = 256,
-                 attrs: dict | None = None, progress: bool = True) -> list[Path]:
+                 attrs: dict | None = None, progress: bool = True,
+                 compression: str = DEFAULT_COMPRESSION) -> list[Path]:
     """Write records into numbered shards ``<prefix>-00000.h5`` ... under ``out_dir``.
 
     Keys already present in finished shards there are skipped (resumable); the paths of the
     shards written by this call are returned. ``records`` is consumed lazily, so a generator
     that extracts one video at a time keeps memory flat.
     """
-    series = ShardSeries(out_dir, prefix, storage=storage,
+    series = ShardSeries(out_dir, prefix, storage=storage, compression=compression,
                          sequences_per_shard=sequences_per_shard, attrs=attrs)
     done = existing_keys(series.folder)
     bar = tqdm(records, desc="writing shards", unit="seq", disable=not progress or None)

@@ -18,6 +18,7 @@ from typing import Any, Literal
 import h5py
 import numpy as np
 
+from heatgait.data.codecs import LEGACY_COMPRESSION, require_plugins
 from heatgait.data.frames import read_frames
 from heatgait.data.schema import (
     FRAME_CRC_DATASET,
@@ -70,6 +71,12 @@ def open_shard(path: Path) -> h5py.File:
         raise ShardError(f"{path}: shard schema version {int(version)} is not supported (this "
                          f"heatgait reads versions {READABLE_SCHEMA_VERSIONS}); upgrade heatgait "
                          "or re-extract")
+    if handle.attrs.get("compression", LEGACY_COMPRESSION) != LEGACY_COMPRESSION:
+        try:
+            require_plugins(str(path))  # zstd chunks: HDF5 needs hdf5plugin's filter
+        except ShardError:
+            handle.close()
+            raise
     return handle
 
 
