@@ -1,9 +1,11 @@
 """Loader throughput against h5py alone, memory over a long run, and index open time.
 
     python benchmarks/bench_loader.py [--batches 200] [--ref-batches 40] [--compare-float]
+        [--compression zstd-3|gzip-4]
 
 1. Writes a shard folder of realistic heatmaps (gaussian blobs, see bench_storage.py; 120
-   sequences of 80-99 frames, uint8 + gzip-4 as heatgait writes them) and reads 30-frame
+   sequences of 80-99 frames, stored as heatgait writes them: the default storage and
+   ``--compression``) and reads 30-frame
    training samples through the training loader itself (heatgait.training.data.make_loader:
    8 x 8 P x K batches, a real DataLoader with 2 workers, batches shipped as stored uint8 +
    scaling). Reports samples/s and the RSS of main + workers after the first batch, halfway
@@ -38,6 +40,7 @@ from bench_storage import realistic_heatmaps
 from common import report
 
 import heatgait
+from heatgait.data.codecs import COMPRESSIONS, DEFAULT_COMPRESSION
 from heatgait.data.records import SequenceRecord
 from heatgait.data.schema import INDEX_DATASET, SCHEMA_VERSION, SEQUENCES_GROUP, index_dtype
 from heatgait.data.shards import ShardSet, write_shards
@@ -66,7 +69,7 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / ticks
 
 
-def write_data(folder: Path, sequences: int, frames: int) -> Path:
+def write_data(folder: Path, sequences: int, frames: int, compression: str) -> Path:
     """The shard folder (kept as it is when it already holds shards) and its split file."""
     split = folder.parent / "split.json"
     if any(folder.glob("*.h5")) and split.exists():
@@ -80,7 +83,8 @@ def write_data(folder: Path, sequences: int, frames: int) -> Path:
                                  realistic_heatmaps(t, seed=i), np.zeros((t, 17, 3)),
                                  np.zeros((t, 4)), np.arange(t), np.ones(t))
     start = time.perf_counter()
-    write_shards(records(), folder, progress=False, sequences_per_shard=64)
+    write_shards(records(), folder, progress=False, sequences_per_shard=64,
+                 compression=compression)
     total_frames = sum(frames + i % 20 for i in range(sequences))
     size = sum(p.stat().st_size for p in folder.glob("*.h5"))
     print(f"wrote {sequences} sequences, {total_frames} frames in "
@@ -182,8 +186,8 @@ def loader_rate(folder: Path, split: Path, batches: int, ship_stored: bool
 
 
 def loader_benchmark(folder: Path, sequences: int, frames: int, batches: int,
-                     ref_batches: int, compare_float: bool) -> None:
-    split = write_data(folder, sequences, frames)
+                     ref_batches: int, compare_float: bool, compression: str) -> None:
+    split = write_data(folder, sequences, frames, compression)
     print(f"heatgait from {Path(heatgait.__file__).parent}")
     load = os.getloadavg()[0]
     rate, cpu_ms, rss, nbytes = loader_rate(folder, split, batches, ship_stored=True)
@@ -244,6 +248,8 @@ def main() -> None:
     parser.add_argument("--ref-batches", type=int, default=40,
                         help="batches whose frames h5py alone reads (and --compare-float runs)")
     parser.add_argument("--compare-float", action="store_true")
+    parser.add_argument("--compression", default=DEFAULT_COMPRESSION, choices=COMPRESSIONS,
+                        help="chunk codec of the shards written (heatgait.data.codecs)")
     parser.add_argument("--index-size", type=int, default=100_000)
     parser.add_argument("--data", type=Path, default=None,
                         help="shard folder to write once and reuse (default: a temporary one)")
@@ -253,7 +259,7 @@ def main() -> None:
         data.mkdir(parents=True, exist_ok=True)
         (Path(tmp) / "index").mkdir()
         loader_benchmark(data, args.sequences, args.frames, args.batches,
-                         args.ref_batches, args.compare_float)
+                         args.ref_batches, args.compare_float, args.compression)
         index_open_time(Path(tmp) / "index", args.index_size)
 
 

@@ -1,5 +1,6 @@
 """Bytes per frame on disk for each heatmap storage/compression, on realistic heatmaps.
 
+Synthetic blobs here; real BlazePose heatmaps (and what each storage erases): bench_shade.py.
 Realistic means what a top-down pose model emits: one smooth gaussian blob per joint (sigma 2
 heatmap pixels, peak 0.5-1, joints moving smoothly along a walk) on a floor of small noise.
 Compared with the reference float16 pickles (17*64*48*2 bytes a frame). Run by hand:
@@ -19,9 +20,9 @@ import h5py
 import numpy as np
 from common import report
 
+from heatgait.data.codecs import filter_options, plugins_available
 from heatgait.data.schema import (
-    COMPRESSION,
-    COMPRESSION_LEVEL,
+    DEFAULT_STORAGE,
     HEATMAP_H,
     HEATMAP_SHAPE,
     HEATMAP_W,
@@ -53,8 +54,9 @@ def measure(heatmaps: np.ndarray, storage: str, compression: str | None, level: 
     path = folder / f"{storage}-{compression}-{level}.h5"
     start = time.perf_counter()
     with h5py.File(path, "w") as f:
-        f.create_dataset("h", data=stored, chunks=(1, *HEATMAP_SHAPE), compression=compression,
-                         compression_opts=level)
+        options = (filter_options("zstd-3") if compression == "zstd" else
+                   {"compression": compression, "compression_opts": level})
+        f.create_dataset("h", data=stored, chunks=(1, *HEATMAP_SHAPE), **options)
     write_s = time.perf_counter() - start
     start = time.perf_counter()
     with h5py.File(path, "r") as f:
@@ -76,15 +78,17 @@ def main() -> None:
         pkl = folder / "ref.pkl"
         pkl.write_bytes(pickle.dumps(heatmaps.astype(np.float16)))
         print(f"reference float16 pickle: {pkl.stat().st_size / args.frames / 1024:8.1f} KB/frame")
-        print(f"{'storage':8} {'compression':12} {'KB/frame':>9} {'write MB/s':>11} {'read fr/s':>10}")
+        print(f"{'storage':10} {'compression':12} {'KB/frame':>9} {'write MB/s':>11} {'read fr/s':>10}")
         settings = [("uint8", None, None), ("uint8", "lzf", None), ("uint8", "gzip", 1),
-                    ("uint8", "gzip", 4), ("uint8", "gzip", 9), ("float16", "gzip", 4),
-                    ("float16", "lzf", None)]
+                    ("uint8", "gzip", 4), ("uint8", "gzip", 9), ("uint8-sqrt", "gzip", 4),
+                    ("float16", "gzip", 4), ("float16", "lzf", None)]
+        if plugins_available():
+            settings += [("uint8", "zstd", 3), ("uint8-sqrt", "zstd", 3), ("float16", "zstd", 3)]
         for storage, compression, level in settings:
             size, write_mb, read_fps = measure(heatmaps, storage, compression, level, folder)
             name = f"{compression}{'' if level is None else '-' + str(level)}"
-            print(f"{storage:8} {name:12} {size / 1024:9.1f} {write_mb:11.0f} {read_fps:10.0f}")
-            if (storage, compression, level) == ("uint8", COMPRESSION, COMPRESSION_LEVEL):
+            print(f"{storage:10} {name:12} {size / 1024:9.1f} {write_mb:11.0f} {read_fps:10.0f}")
+            if (storage, compression, level) == (DEFAULT_STORAGE, "zstd", 3):
                 report("storage_kb_per_frame", size / 1024, "KB/frame",
                        pkl.stat().st_size / args.frames / 1024, "reference float16 pickle",
                        higher_is_better=False)

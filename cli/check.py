@@ -21,6 +21,8 @@ def check(
     from heatgait.data.check import check_report
 
     report = check_report(shards, verify_checksums=not fast)
+    for path, storage in report.storages.items():
+        typer.echo(f"{path}: storage {storage}")
     for problem in report.problems:
         typer.echo(f"BAD {problem}", err=True)
     if not report.ok:

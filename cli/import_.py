@@ -14,7 +14,8 @@ def import_reference(
     root: Annotated[Path, typer.Argument(help="Reference tree root/<id>/<type>/<view>/*.pkl.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the shards.")],
     dataset: Annotated[str, typer.Option(help="Data set name written into the shards.")] = "",
-    storage: Annotated[str, typer.Option(help="uint8 (default, ~8x smaller) or float16.")] = "uint8",
+    storage: Annotated[str, typer.Option(help="uint8-sqrt (default: 8 bits that keep the faint "
+                                         "shade), uint8 (linear) or float16.")] = "uint8-sqrt",
     quiet: QuietOption = False,
 ) -> None:
     """Convert heatmaps already extracted in the reference layout (float arrays [T, 17, 64, 48]
@@ -30,7 +31,7 @@ def import_reference(
     if not root.is_dir():
         raise UsageError(f"{root}: no such folder; give the root of the <id>/<type>/<view> tree")
     if storage not in STORAGES:
-        raise UsageError(f"--storage {storage}: use {' or '.join(STORAGES)}")
+        raise UsageError(f"--storage {storage}: use {', '.join(STORAGES)}")
     written = run_import(root, out, dataset=dataset, storage=storage,
                          progress=show_progress(quiet))
     total = len(ShardSet(out))

@@ -5,15 +5,15 @@ each stored frame carries a CRC32 written with it, and ``check_shards`` verifies
 (cheap for uint8: one pass over the compressed file). Also checked: the file opens (truncated
 or corrupt files name the h5py fault), the schema version, the index against the groups,
 shapes, dtypes, frame counts, NaN, and ``.partial`` files left by an interrupted writer.
-``check_report`` adds what ``heatgait check`` prints: the files found and, when all is sound,
-what they hold.
+``check_report`` adds what ``heatgait check`` prints: the files found, each file's heatmap
+storage and, when all is sound, what they hold.
 """
 
 from __future__ import annotations
 
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -22,10 +22,12 @@ from heatgait.data.schema import (
     FRAME_CRC_DATASET,
     HEATMAP_SHAPE,
     INDEX_DATASET,
+    LEGACY_STORAGE,
     PARTIAL_SUFFIX,
     SEQUENCES_GROUP,
     SIDE_DATASETS,
     STORAGES,
+    read_storage,
 )
 from heatgait.data.shardset import (
     _H5_ERRORS,
@@ -52,14 +54,19 @@ class Problem:
         return f"{where}: {self.fault}"
 
 
-def _check_sequence(path: Path, group, key: str, num_frames: int, storage: str,
+def _check_sequence(path: Path, group, key: str, num_frames: int, storage: str | None,
                     verify_checksums: bool) -> list[Problem]:
     problems: list[Problem] = []
 
     def fault(text: str) -> None:
         problems.append(Problem(path, text, key))
 
-    expected = {"heatmaps": ((num_frames, *HEATMAP_SHAPE), STORAGES[storage]),
+    if storage:
+        dtype = STORAGES[storage]
+    else:  # no storage attribute (legacy): the dtype decides, as the readers do
+        found = group["heatmaps"].dtype if "heatmaps" in group else None
+        dtype = found if found in (np.uint8, np.float16) else STORAGES[LEGACY_STORAGE]
+    expected = {"heatmaps": ((num_frames, *HEATMAP_SHAPE), dtype),
                 FRAME_CRC_DATASET: ((num_frames,), np.dtype(np.uint32))}
     expected.update({name: ((num_frames, *shape), dtype)
                      for name, (shape, dtype) in SIDE_DATASETS.items()})
@@ -100,9 +107,8 @@ def check_shard(path: Path, verify_checksums: bool = True) -> list[Problem]:
         return [Problem(path, str(error).removeprefix(f"{path}: "))]
     problems: list[Problem] = []
     with handle:
-        storage = handle.attrs.get("storage", "")
-        storage = storage.decode() if isinstance(storage, bytes) else str(storage)
-        if storage not in STORAGES:
+        storage = read_storage(handle)
+        if storage is not None and storage not in STORAGES:
             return [Problem(path, f"unknown storage attribute {storage!r}")]
         try:
             groups = set(handle[SEQUENCES_GROUP].keys())
@@ -155,6 +161,7 @@ class CheckReport:
     files: list[Path]  # the shard files found (partials and missing paths not counted)
     problems: list[Problem]
     summary: ShardSummary | None  # counted only when there is no problem
+    storages: dict[Path, str] = field(default_factory=dict)  # each readable file's encoding
 
     @property
     def ok(self) -> bool:
@@ -180,4 +187,19 @@ def check_report(paths: str | Path | Sequence[str | Path],
         raise UsageError(f"no shard files in {', '.join(map(str, names))}; give .h5 files or "
                          "folders that hold them")
     summary = None if problems else ShardSet(files, verify=False).summary()
-    return CheckReport(files=files, problems=problems, summary=summary)
+    return CheckReport(files=files, problems=problems, summary=summary,
+                       storages=storage_names(files))
+
+
+def storage_names(files: Sequence[Path]) -> dict[Path, str]:
+    """Each readable shard's heatmap storage as ``check`` prints it (unreadable ones left out)."""
+    names: dict[Path, str] = {}
+    for path in files:
+        try:
+            with open_shard(path) as handle:
+                storage = read_storage(handle)
+        except ShardError:
+            continue
+        names[path] = storage or f"{LEGACY_STORAGE} (no storage attribute: linear, as written " \
+                                 "before it existed)"
+    return names

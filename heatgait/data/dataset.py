@@ -116,11 +116,12 @@ class TrainingSequences(Dataset):
         index = self.indices[item]
         picks = self.sample_positions(self.shards.sequences[index].num_frames, rng)
         stored = read_sample(self.shards, index, picks, self.heatmaps)  # [frames, 17, 64, 48]
+        storage = self.shards.storage(index)
         if self.ship_stored:
-            return StoredHeatmaps(torch.from_numpy(stored),
-                                  torch.from_numpy(stored_scaling(stored, self.normalize)),
+            scaling = stored_scaling(stored, self.normalize, storage)
+            return StoredHeatmaps(torch.from_numpy(stored), torch.from_numpy(scaling),
                                   self.labels[item])
-        heatmaps = decode_heatmaps(stored)
+        heatmaps = decode_heatmaps(stored, storage)
         if self.normalize:
             heatmaps = min_max_normalize(heatmaps)
         return torch.from_numpy(np.ascontiguousarray(heatmaps)), self.labels[item]
@@ -159,10 +160,11 @@ class TestSequences(Dataset):
         if positions is None:
             positions = np.arange(total)
         stored = read_sample(self.shards, index, positions, self.heatmaps)  # [T, 17, 64, 48]
+        storage = self.shards.storage(index)
         if self.ship_stored:
-            return StoredHeatmaps(torch.from_numpy(stored),
-                                  torch.from_numpy(stored_scaling(stored, self.normalize)), item)
-        heatmaps = decode_heatmaps(stored)
+            scaling = stored_scaling(stored, self.normalize, storage)
+            return StoredHeatmaps(torch.from_numpy(stored), torch.from_numpy(scaling), item)
+        heatmaps = decode_heatmaps(stored, storage)
         if self.normalize:
             heatmaps = min_max_normalize(heatmaps)
         return torch.from_numpy(heatmaps), item
@@ -181,7 +183,7 @@ def collate_variable_length(batch: Sequence[tuple[torch.Tensor, int]]
 
 
 def collate_stored_sequences(batch: Sequence[StoredHeatmaps]) -> StoredSequences:
-    """Zero-pad stored test sequences: heatmaps [n, t_max, 17, 64, 48], scaling [n, 3],
+    """Zero-pad stored test sequences: heatmaps [n, t_max, 17, 64, 48], scaling [n, 4],
     lengths [n], items [n] (``to_model_input`` keeps the padding at zero)."""
     padded, lengths, items = collate_variable_length(
         [(sample.heatmaps, sample.label) for sample in batch])

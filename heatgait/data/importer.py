@@ -23,7 +23,7 @@ import numpy as np
 
 from heatgait.data.keypoints import decode_keypoints
 from heatgait.data.records import SequenceRecord
-from heatgait.data.schema import HEATMAP_SHAPE
+from heatgait.data.schema import DEFAULT_STORAGE, HEATMAP_SHAPE
 from heatgait.data.shards import existing_keys, write_shards
 from heatgait.errors import ShardError
 
@@ -77,7 +77,7 @@ def iter_reference(root: str | Path, dataset: str = "",
 
 
 def import_reference(root: str | Path, out_dir: str | Path, *, dataset: str = "",
-                     storage: str = "uint8", sequences_per_shard: int = 256,
+                     storage: str = DEFAULT_STORAGE, sequences_per_shard: int = 256,
                      attrs: dict | None = None, progress: bool = True) -> list[Path]:
     """Convert a reference pickle tree into shards under out_dir (resumable); the new shards.
 

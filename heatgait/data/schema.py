@@ -14,6 +14,11 @@ from typing import Any
 import numpy as np
 
 SCHEMA_VERSION: int = 1
+# Version 2 is version 1 plus the "uint8-sqrt" storage. Only shards of that storage carry it:
+# a version-1 reader (heatgait before it) would decode their uint8 linearly without noticing,
+# so it must refuse them; every other shard stays version 1, readable by any heatgait.
+SQRT_SCHEMA_VERSION: int = 2
+READABLE_SCHEMA_VERSIONS: tuple[int, ...] = (SCHEMA_VERSION, SQRT_SCHEMA_VERSION)
 NUM_JOINTS = 17
 HEATMAP_H = 64
 HEATMAP_W = 48
@@ -35,12 +40,21 @@ SIDE_DATASETS: dict[str, tuple[tuple[int, ...], np.dtype]] = {
 }
 FRAME_CRC_DATASET = "frame_crc32"  # [T] uint32: zlib.crc32 of each stored heatmap frame's bytes
 
-STORAGES: dict[str, np.dtype] = {"uint8": np.dtype(np.uint8), "float16": np.dtype(np.float16)}
+# Storage name (the shard's ``storage`` attribute) -> on-disk dtype of the heatmaps:
+# - "uint8": round(255 * h), decoded q / 255. Every value below 1/510 becomes 0.
+# - "uint8-sqrt": round(255 * sqrt(h)), decoded (q / 255)^2: the same bytes, but steps of
+#   about 2 sqrt(h) / 255 instead of 1/255, so the low-amplitude shade down to 1/510^2
+#   (3.8e-6) survives (benchmarks/bench_storage.py --real). Decoding is one multiply more,
+#   exactly rounded in IEEE float32 on every device (heatgait.data.model_input).
+# - "float16": h as float16 (about 2x the bytes on disk of uint8 + gzip).
+STORAGES: dict[str, np.dtype] = {"uint8": np.dtype(np.uint8), "uint8-sqrt": np.dtype(np.uint8),
+                                 "float16": np.dtype(np.float16)}
+SQRT_STORAGE = "uint8-sqrt"
+LEGACY_STORAGE = "uint8"  # what a shard without a storage attribute holds
+DEFAULT_STORAGE = "uint8-sqrt"  # writers' default; chosen in benchmarks/README.md "Storage"
 UINT8_SCALE = 255.0
 
-# Lossless compression of the heatmap chunks; chosen by benchmarks/bench_storage.py.
-COMPRESSION = "gzip"
-COMPRESSION_LEVEL = 4
+# Lossless compression of the heatmap chunks: heatgait.data.codecs (zstd-3; gzip-4 before).
 
 INDEX_FIELDS = ("key", "subject", "type", "view", "dataset", "group")
 _EXTRA_ATTR = "extra_json"  # attributes that are not HDF5 scalars travel as one JSON string
@@ -53,24 +67,48 @@ def index_dtype(max_len: int) -> np.dtype:
 
 
 def storage_dtype(storage: str) -> np.dtype:
-    """The on-disk dtype of heatmaps for a storage name ("uint8" or "float16")."""
+    """The on-disk dtype of heatmaps for a storage name (a key of ``STORAGES``)."""
     if storage not in STORAGES:
         raise ValueError(f"unknown heatmap storage {storage!r}; use one of {sorted(STORAGES)}")
     return STORAGES[storage]
 
 
+def schema_version_for(storage: str) -> int:
+    """The schema version a shard of this storage is written with (see SQRT_SCHEMA_VERSION)."""
+    return SQRT_SCHEMA_VERSION if storage == SQRT_STORAGE else SCHEMA_VERSION
+
+
 def encode_heatmaps(heatmaps: np.ndarray, storage: str) -> np.ndarray:
-    """Float heatmaps in [0, 1] -> the stored array (uint8 rounds to 1/255 steps)."""
+    """Float heatmaps in [0, 1] -> the stored array (uint8 rounds to 1/255 steps, uint8-sqrt
+    to 1/255 steps of the square root)."""
     clipped = np.clip(heatmaps, 0.0, 1.0)
     if storage == "uint8":
         return np.rint(clipped * UINT8_SCALE).astype(np.uint8)
+    if storage == SQRT_STORAGE:
+        return np.rint(np.sqrt(clipped) * UINT8_SCALE).astype(np.uint8)
     return clipped.astype(storage_dtype(storage))
 
 
-def decode_heatmaps(stored: np.ndarray) -> np.ndarray:
-    """The stored array -> float32 heatmaps in [0, 1]."""
+def is_squared(stored_dtype: np.dtype, storage: str | None) -> bool:
+    """Whether stored values of this dtype and storage decode through the square curve.
+
+    Only uint8 arrays of a "uint8-sqrt" shard do; float arrays (float16 shards, heatmaps
+    regenerated from keypoints) and shards without a storage attribute decode by dtype.
+    """
+    return storage == SQRT_STORAGE and np.dtype(stored_dtype) == np.uint8
+
+
+def decode_heatmaps(stored: np.ndarray, storage: str | None = None) -> np.ndarray:
+    """The stored array -> float32 heatmaps in [0, 1].
+
+    ``storage``: the shard's storage name; None decodes by dtype (uint8 linearly), as every
+    shard written before "uint8-sqrt" existed must be read.
+    """
     if stored.dtype == np.uint8:
-        return stored.astype(np.float32) * np.float32(1.0 / UINT8_SCALE)
+        decoded = stored.astype(np.float32) * np.float32(1.0 / UINT8_SCALE)
+        if is_squared(stored.dtype, storage):
+            decoded *= decoded  # float32, exactly rounded: what to_model_input computes
+        return decoded
     return stored.astype(np.float32)
 
 
@@ -88,6 +126,15 @@ def write_attrs(obj: Any, values: dict[str, Any]) -> None:
             extra[name] = value
     if extra:
         obj.attrs[_EXTRA_ATTR] = json.dumps(extra, default=str)
+
+
+def read_storage(shard: Any) -> str | None:
+    """The storage name an open shard records (its ``storage`` attribute); None when it has
+    none, which readers decode by dtype (uint8 linearly), as before "uint8-sqrt" existed."""
+    value = shard.attrs.get("storage")
+    if value is None:
+        return None
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
 
 
 def read_attrs(obj: Any) -> dict[str, Any]:

@@ -1,6 +1,9 @@
 """Writing heatmap shards: atomic, resumable, one writer per file.
 
-A shard is one HDF5 file of many sequences (layout in ``docs/shards.md``). The writer fills
+A shard is one HDF5 file of many sequences (layout in ``docs/shards.md``). ``ShardWriter`` is
+the one place that encodes, compresses and stamps heatmaps; ``ShardSeries`` the one place that
+numbers and rotates shard files (``write_shards`` and the extraction runner both use it). The
+writer fills
 ``name.h5.partial`` and renames it to ``name.h5`` only after the index is written and the file
 is fsynced, so a file under a final name is always complete. A ``name.h5.lock`` held with
 ``flock`` keeps a second writer out; a ``.partial`` found while the lock is free was left by a
@@ -13,6 +16,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import re
 import zlib
 from collections.abc import Iterable
 from pathlib import Path
@@ -24,22 +28,22 @@ from tqdm import tqdm
 from typing_extensions import Self
 
 import heatgait
+from heatgait.data.codecs import DEFAULT_COMPRESSION, filter_options, writable
 from heatgait.data.records import SequenceRecord
 from heatgait.data.schema import (
-    COMPRESSION,
-    COMPRESSION_LEVEL,
+    DEFAULT_STORAGE,
     FRAME_CRC_DATASET,
     HEATMAP_SHAPE,
     INDEX_DATASET,
     INDEX_FIELDS,
     LOCK_SUFFIX,
     PARTIAL_SUFFIX,
-    SCHEMA_VERSION,
     SEQUENCES_GROUP,
     SHARD_SUFFIX,
     SIDE_DATASETS,
     encode_heatmaps,
     index_dtype,
+    schema_version_for,
     storage_dtype,
     write_attrs,
 )
@@ -47,7 +51,8 @@ from heatgait.data.shardset import SequenceInfo, ShardSet, find_shards, read_ind
 from heatgait.errors import ShardError
 from heatgait.fileio import durable_replace
 
-__all__ = ["SequenceInfo", "ShardSet", "ShardWriter", "existing_keys", "write_shards"]
+__all__ = ["SequenceInfo", "ShardSeries", "ShardSet", "ShardWriter", "existing_keys",
+           "write_shards"]
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +60,13 @@ log = logging.getLogger(__name__)
 class ShardWriter:
     """Context manager writing sequences into one shard file, atomically on ``close()``."""
 
-    def __init__(self, path: str | Path, storage: str = "uint8", attrs: dict | None = None):
+    def __init__(self, path: str | Path, storage: str = DEFAULT_STORAGE,
+                 attrs: dict | None = None, compression: str = DEFAULT_COMPRESSION):
         self.path = Path(path)
         self.storage = storage
         self._dtype = storage_dtype(storage)
+        self.compression = writable(compression)
+        self._filter = filter_options(self.compression)
         if self.path.exists():
             raise ShardError(f"{self.path}: shard already exists; delete it or write another name")
         self.partial = self.path.with_name(self.path.name + PARTIAL_SUFFIX)
@@ -75,8 +83,9 @@ class ShardWriter:
             self.partial.unlink()
         self._file = h5py.File(self.partial, "w-")
         file_attrs = dict(attrs or {})
-        file_attrs.update(schema_version=SCHEMA_VERSION, heatgait_version=heatgait.__version__,
-                          storage=storage)
+        file_attrs.update(schema_version=schema_version_for(storage),
+                          heatgait_version=heatgait.__version__, storage=storage,
+                          compression=self.compression)
         write_attrs(self._file, file_attrs)
         self._sequences = self._file.create_group(SEQUENCES_GROUP)
         self._rows: list[dict[str, Any]] = []
@@ -111,8 +120,7 @@ class ShardWriter:
         stored = encode_heatmaps(np.asarray(record.heatmaps), self.storage)  # [T, 17, 64, 48]
         name = f"{len(self._rows):06d}"
         group = self._sequences.create_group(name)
-        group.create_dataset("heatmaps", data=stored, chunks=(1, *HEATMAP_SHAPE),
-                             compression=COMPRESSION, compression_opts=COMPRESSION_LEVEL)
+        group.create_dataset("heatmaps", data=stored, chunks=(1, *HEATMAP_SHAPE), **self._filter)
         crc = np.array([zlib.crc32(frame.tobytes()) for frame in stored], dtype=np.uint32)
         group.create_dataset(FRAME_CRC_DATASET, data=crc)
         for field, (_, dtype) in SIDE_DATASETS.items():
@@ -170,46 +178,89 @@ def existing_keys(out_dir: str | Path) -> set[str]:
     return keys
 
 
+class ShardSeries:
+    """Numbered shards ``<prefix>-00000.h5``, ``<prefix>-00001.h5`` ... in one folder, each
+    closed once it holds ``sequences_per_shard`` sequences.
+
+    Numbering continues after the highest finished shard of the prefix. ``discard_stale``
+    deletes the prefix's ``.partial`` files left by a killed run (for an owner of the prefix,
+    like one rank of an extraction); otherwise each is discarded when its number is reused.
+    """
+
+    def __init__(self, folder: str | Path, prefix: str = "shard", *,
+                 storage: str = DEFAULT_STORAGE, sequences_per_shard: int = 256,
+                 attrs: dict | None = None, discard_stale: bool = False,
+                 compression: str = DEFAULT_COMPRESSION):
+        self.folder = Path(folder)
+        self.prefix, self.storage, self.attrs = prefix, storage, attrs
+        self.compression = compression
+        self.sequences_per_shard = sequences_per_shard
+        storage_dtype(storage)  # an unknown storage fails here, before any file is made
+        self.folder.mkdir(parents=True, exist_ok=True)
+        pattern = re.compile(rf"^{re.escape(prefix)}-(\d+){re.escape(SHARD_SUFFIX)}$")
+        numbers = [int(m.group(1)) for p in self.folder.iterdir() if (m := pattern.match(p.name))]
+        self.next_number = max(numbers, default=-1) + 1
+        if discard_stale:
+            for stale in self.folder.glob(f"{prefix}-*{SHARD_SUFFIX}{PARTIAL_SUFFIX}"):
+                stale.unlink()
+        self.writer: ShardWriter | None = None
+        self.written: list[Path] = []
+
+    def write(self, records: Iterable[SequenceRecord]) -> int:
+        """Write records into the current shard (together: a shard closes only after them);
+        how many were written (skips are logged by ``ShardWriter.write``)."""
+        if self.writer is None:
+            name = f"{self.prefix}-{self.next_number:05d}{SHARD_SUFFIX}"
+            self.writer = ShardWriter(self.folder / name, self.storage, self.attrs,
+                                      self.compression)
+            self.next_number += 1
+        count = sum(self.writer.write(record) for record in records)
+        if len(self.writer) >= self.sequences_per_shard:
+            self._finish()
+        return count
+
+    def close(self) -> list[Path]:
+        """Finish the open shard (dropped if it holds nothing); the paths written, in order."""
+        if self.writer is not None:
+            if len(self.writer):
+                self._finish()
+            else:
+                self.writer.abort()
+                self.writer = None
+        return self.written
+
+    def abort(self) -> None:
+        """Drop the open shard (after an error); finished ones stay."""
+        if self.writer is not None:
+            self.writer.abort()
+            self.writer = None
+
+    def _finish(self) -> None:
+        assert self.writer is not None
+        self.writer.close()
+        self.written.append(self.writer.path)
+        self.writer = None
+
+
 def write_shards(records: Iterable[SequenceRecord], out_dir: str | Path, *, prefix: str = "shard",
-                 storage: str = "uint8", sequences_per_shard: int = 256,
-                 attrs: dict | None = None, progress: bool = True) -> list[Path]:
+                 storage: str = DEFAULT_STORAGE, sequences_per_shard: int = 256,
+                 attrs: dict | None = None, progress: bool = True,
+                 compression: str = DEFAULT_COMPRESSION) -> list[Path]:
     """Write records into numbered shards ``<prefix>-00000.h5`` ... under ``out_dir``.
 
     Keys already present in finished shards there are skipped (resumable); the paths of the
     shards written by this call are returned. ``records`` is consumed lazily, so a generator
     that extracts one video at a time keeps memory flat.
     """
-    folder = Path(out_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    done = existing_keys(folder)
-    written: list[Path] = []
-    writer: ShardWriter | None = None
-    number = 0
+    series = ShardSeries(out_dir, prefix, storage=storage, compression=compression,
+                         sequences_per_shard=sequences_per_shard, attrs=attrs)
+    done = existing_keys(series.folder)
     bar = tqdm(records, desc="writing shards", unit="seq", disable=not progress or None)
     try:
         for record in bar:
-            if record.key in done:
-                continue
-            if writer is None:
-                while (folder / f"{prefix}-{number:05d}{SHARD_SUFFIX}").exists():
-                    number += 1
-                writer = ShardWriter(folder / f"{prefix}-{number:05d}{SHARD_SUFFIX}", storage,
-                                     attrs)
-            if writer.write(record):
+            if record.key not in done and series.write([record]):
                 done.add(record.key)
-            if len(writer) >= sequences_per_shard:
-                writer.close()
-                written.append(writer.path)
-                writer = None
-        if writer is not None:
-            if len(writer):
-                writer.close()
-                written.append(writer.path)
-            else:
-                writer.abort()
-            writer = None
+        return series.close()
     finally:
         bar.close()
-        if writer is not None:
-            writer.abort()
-    return written
+        series.abort()

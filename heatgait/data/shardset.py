@@ -18,15 +18,18 @@ from typing import Any, Literal
 import h5py
 import numpy as np
 
+from heatgait.data.codecs import LEGACY_COMPRESSION, require_plugins
+from heatgait.data.frames import read_frames
 from heatgait.data.schema import (
     FRAME_CRC_DATASET,
     INDEX_DATASET,
     PARTIAL_SUFFIX,
-    SCHEMA_VERSION,
+    READABLE_SCHEMA_VERSIONS,
     SEQUENCES_GROUP,
     SHARD_SUFFIX,
     decode_heatmaps,
     read_attrs,
+    read_storage,
 )
 from heatgait.errors import ShardError, UsageError
 
@@ -47,50 +50,6 @@ class SequenceInfo:
     group: str = ""  # the sequence's group name inside the shard ("000042")
 
 
-def _frame_chunks(dataset: h5py.Dataset) -> bool:
-    """Whether each frame is one chunk whose only filter is deflate (what ShardWriter writes):
-    then frames can be read as raw chunks and inflated here, skipping HDF5's per-read
-    selection and filter machinery (about a quarter of a read's time for one 52 KB frame)."""
-    if dataset.chunks != (1, *dataset.shape[1:]) or not hasattr(dataset.id, "read_direct_chunk"):
-        return False
-    plist = dataset.id.get_create_plist()
-    filters = [plist.get_filter(i)[0] for i in range(plist.get_nfilters())]
-    return filters == [h5py.h5z.FILTER_DEFLATE]
-
-
-def _read_chunks(dataset: h5py.Dataset, frames: np.ndarray, out: np.ndarray) -> None:
-    """Frames at ``frames`` into ``out``, one raw chunk read + zlib inflate each."""
-    frame_bytes = out[0].nbytes if len(out) else 0
-    flat = out.reshape(len(out), -1).view(np.uint8)  # [u, bytes]
-    tail = (0,) * (dataset.ndim - 1)
-    for row, frame in enumerate(frames.tolist()):
-        mask, raw = dataset.id.read_direct_chunk((frame, *tail))
-        # bit 0 set: deflate (an optional filter) was skipped for this chunk, it is raw
-        try:
-            data = raw if mask & 1 else zlib.decompress(raw)
-        except zlib.error as error:
-            raise OSError(f"frame {frame} does not inflate ({error})") from None
-        if len(data) != frame_bytes:
-            raise OSError(f"chunk of frame {frame} holds {len(data)} bytes, not {frame_bytes}")
-        flat[row] = np.frombuffer(data, dtype=np.uint8)
-
-
-def _read_frames(dataset: h5py.Dataset, frames: np.ndarray) -> np.ndarray:
-    """Frames at sorted unique positions. h5py's fancy indexing costs ~4 ms a frame; one
-    slice read per run of consecutive frames costs what the decompression costs."""
-    out = np.empty((len(frames), *dataset.shape[1:]), dtype=dataset.dtype)
-    if _frame_chunks(dataset):
-        _read_chunks(dataset, frames, out)
-        return out
-    breaks = np.flatnonzero(np.diff(frames) != 1) + 1
-    start = 0
-    for run in np.split(frames, breaks):
-        if len(run):
-            dataset.read_direct(out, np.s_[run[0]: run[-1] + 1], np.s_[start: start + len(run)])
-            start += len(run)
-    return out
-
-
 def _one_line(error: BaseException) -> str:
     text = str(error).strip().splitlines()
     return text[0] if text else type(error).__name__
@@ -107,11 +66,17 @@ def open_shard(path: Path) -> h5py.File:
     if version is None:
         handle.close()
         raise ShardError(f"{path}: no schema_version attribute; not a heatgait shard")
-    if int(version) != SCHEMA_VERSION:
+    if int(version) not in READABLE_SCHEMA_VERSIONS:
         handle.close()
         raise ShardError(f"{path}: shard schema version {int(version)} is not supported (this "
-                         f"heatgait reads version {SCHEMA_VERSION}); upgrade heatgait or "
-                         "re-extract")
+                         f"heatgait reads versions {READABLE_SCHEMA_VERSIONS}); upgrade heatgait "
+                         "or re-extract")
+    if handle.attrs.get("compression", LEGACY_COMPRESSION) != LEGACY_COMPRESSION:
+        try:
+            require_plugins(str(path))  # zstd chunks: HDF5 needs hdf5plugin's filter
+        except ShardError:
+            handle.close()
+            raise
     return handle
 
 
@@ -179,6 +144,7 @@ class ShardSet:
             self.sequences.extend(read_index(path))
         self._positions: dict[str, int] | None = None
         self._handles: dict[Path, h5py.File] = {}
+        self._storages: dict[Path, str | None] = {}  # per shard, read when it is first opened
         self._pid = os.getpid()
 
     def __len__(self) -> int:
@@ -214,13 +180,18 @@ class ShardSet:
         state["_handles"] = {}
         return state
 
-    def _group(self, index: int) -> tuple[SequenceInfo, h5py.Group]:
-        info = self.sequences[index]
+    def _handle(self, shard: Path) -> h5py.File:
         if self._pid != os.getpid():  # forked into a worker: never reuse the parent's handles
             self._handles, self._pid = {}, os.getpid()
-        handle = self._handles.get(info.shard)
+        handle = self._handles.get(shard)
         if handle is None:
-            handle = self._handles[info.shard] = open_shard(info.shard)
+            handle = self._handles[shard] = open_shard(shard)
+            self._storages[shard] = read_storage(handle)
+        return handle
+
+    def _group(self, index: int) -> tuple[SequenceInfo, h5py.Group]:
+        info = self.sequences[index]
+        handle = self._handle(info.shard)
         try:
             return info, handle[SEQUENCES_GROUP][info.group]
         except _H5_ERRORS as error:
@@ -231,12 +202,19 @@ class ShardSet:
         return ShardError(f"{info.shard}: sequence {info.key} unreadable ({_one_line(error)}); "
                           "run `heatgait check` on it and re-extract the shard")
 
+    def storage(self, index: int) -> str | None:
+        """The storage name of the sequence's shard (None: no attribute, decode by dtype)."""
+        shard = self.sequences[index].shard
+        self._handle(shard)
+        return self._storages[shard]
+
     def read(self, index: int, frames: np.ndarray | None = None) -> np.ndarray:
         """Heatmaps [t, 17, 64, 48] float32 in [0, 1]; ``frames``: sorted positions to read."""
-        return decode_heatmaps(self.read_stored(index, frames))
+        return decode_heatmaps(self.read_stored(index, frames), self.storage(index))
 
     def read_stored(self, index: int, frames: np.ndarray | None = None) -> np.ndarray:
-        """Heatmaps [t, 17, 64, 48] as stored (uint8 or float16), each frame CRC-checked.
+        """Heatmaps [t, 17, 64, 48] as stored (uint8 or float16), each frame CRC-checked;
+        :meth:`storage` says how they decode.
 
         ``frames``: sorted positions to read (repeats allowed); all frames when None.
         """
@@ -250,7 +228,7 @@ class ShardSet:
                 unique, inverse = np.unique(positions, return_inverse=True)
                 if len(unique) and (unique[0] < 0 or unique[-1] >= info.num_frames):
                     raise IndexError(f"frame positions must lie in [0, {info.num_frames})")
-            stored = _read_frames(dataset, unique)  # [u, 17, 64, 48], each frame once
+            stored = read_frames(dataset, unique)  # [u, 17, 64, 48], each frame once
             crc = group[FRAME_CRC_DATASET][()] if self.verify else None
         except IndexError:
             raise

@@ -95,7 +95,7 @@ def make_loader(train: TrainingSet, *, p: int, k: int, frames: int, normalize: b
     share of the P x K batch.
 
     A batch is a :class:`~heatgait.data.model_input.StoredHeatmaps` (heatmaps [n, frames, 17,
-    64, 48] in the shards' dtype, scaling [n, 3], labels [n]) that the training loop finishes on
+    64, 48] in the shards' dtype, scaling [n, 4], labels [n]) that the training loop finishes on
     its device with ``to_model_input``; ``ship_stored=False`` gives the older (float32
     heatmaps [n, frames, 17, 64, 48] normalised in the workers, labels [n]) batches instead.
     ``pin_memory`` (for CUDA) lets the loop copy batches with ``non_blocking=True``.

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from heatgait.data.check import check_shards
-from heatgait.data.shards import ShardSet
+from heatgait.data.shards import ShardSet, write_shards
 from heatgait.errors import ShardError
 
 
@@ -103,6 +103,26 @@ def test_silently_changed_frame_caught_by_checksum(shard_folder: Path) -> None:
     assert ShardSet(path, verify=False).read(1).shape == (10, 17, 64, 48)
 
 
+def test_check_prints_each_shard_storage_legacy_ones_included(make_record, tmp_path: Path,
+                                                              capsys) -> None:
+    from heatgait.cli.app import main
+
+    write_shards([make_record("001")], tmp_path, prefix="a", storage="uint8", progress=False)
+    write_shards([make_record("002")], tmp_path, prefix="b", storage="float16", progress=False)
+    legacy = write_shards([make_record("003")], tmp_path, prefix="c", storage="uint8",
+                          progress=False)[0]
+    with h5py.File(legacy, "r+") as handle:
+        del handle.attrs["storage"]  # as a shard without the attribute
+    assert check_shards(tmp_path) == []
+    assert main(["check", str(tmp_path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[:3] == [f"{tmp_path / 'a-00000.h5'}: storage uint8",
+                       f"{tmp_path / 'b-00000.h5'}: storage float16",
+                       f"{legacy}: storage uint8 (no storage attribute: linear, as written "
+                       "before it existed)"]
+    assert out[3].startswith("OK 3 file(s)")
+
+
 def test_check_report_and_command(shard_folder: Path, tmp_path: Path, capsys) -> None:
     from heatgait.cli.app import main
     from heatgait.data.check import check_report
@@ -111,7 +131,10 @@ def test_check_report_and_command(shard_folder: Path, tmp_path: Path, capsys) ->
     report = check_report(shard_folder)
     assert report.ok and len(report.files) == 2 and report.summary.sequences == 8
     assert main(["check", str(shard_folder)]) == 0
-    assert "OK 2 file(s): 8 sequences, 84 frames, 4 subjects" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "OK 2 file(s): 8 sequences, 84 frames, 4 subjects" in out
+    assert f"{shard_folder / 'shard-00000.h5'}: storage uint8-sqrt" in out
+    assert report.storages == {path: "uint8-sqrt" for path in report.files}
     (shard_folder / "shard-00007.h5.partial").write_bytes(b"killed")
     report = check_report([shard_folder, tmp_path / "gone.h5"])
     assert not report.ok and report.bad_files == 2 and report.summary is None

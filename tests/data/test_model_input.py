@@ -18,16 +18,16 @@ from heatgait.data.dataset import (
     min_max_normalize,
     subject_label_map,
 )
+from heatgait.data.frames import read_frames as _read_frames
 from heatgait.data.model_input import StoredHeatmaps, stored_scaling, to_model_input
-from heatgait.data.schema import encode_heatmaps
+from heatgait.data.schema import decode_heatmaps, encode_heatmaps
 from heatgait.data.shards import ShardSet, write_shards
-from heatgait.data.shardset import _read_frames
 from tests.data.conftest import make_record
 
 TAGS = [(3, 0, 1), (3, 1, 6), (4, 2, 7), (5, 3, 2)]  # (step, slot, item); item 7 is short
 
 
-@pytest.fixture(params=["uint8", "float16"])
+@pytest.fixture(params=["uint8", "uint8-sqrt", "float16"])
 def shards(request, tmp_path: Path) -> ShardSet:
     records = [make_record(f"{s:03d}", f"nm-0{t}", frames=5 + s + 2 * t, seed=10 * s + t)
                for s in range(1, 5) for t in (1, 2)]
@@ -45,7 +45,7 @@ def test_training_samples_match_the_float_path(shards: ShardSet, normalize: bool
     batch = default_collate([new[tag] for tag in TAGS])
     assert isinstance(batch, StoredHeatmaps)
     assert batch.heatmaps.dtype == torch.from_numpy(shards.read_stored(0)).dtype
-    assert batch.heatmaps.shape == (4, 30, 17, 64, 48) and batch.scaling.shape == (4, 3)
+    assert batch.heatmaps.shape == (4, 30, 17, 64, 48) and batch.scaling.shape == (4, 4)
     expected = torch.stack([old[tag][0] for tag in TAGS])
     got = to_model_input(batch.heatmaps, batch.scaling)
     assert got.dtype == torch.float32
@@ -76,7 +76,26 @@ def test_constant_samples_become_zeros() -> None:
         expected = min_max_normalize(stored.astype(np.float32))
         assert not out.any() and not expected.any()
     raw = stored_scaling(np.array([[3, 200]], np.uint8), normalize=False)
-    assert raw.tolist() == [np.float32(1 / 255), 0.0, 1.0]
+    assert raw.tolist() == [np.float32(1 / 255), 0.0, 1.0, 0.0]
+    squared = stored_scaling(np.array([[3, 200]], np.uint8), normalize=True, storage="uint8-sqrt")
+    d3, d200 = np.float32(3) * np.float32(1 / 255), np.float32(200) * np.float32(1 / 255)
+    assert squared.tolist() == [np.float32(1 / 255), d3 * d3, np.float32(float(d200 * d200) -
+                                                                          float(d3 * d3)), 1.0]
+
+
+def test_mixed_storages_in_one_batch_and_three_wide_scaling() -> None:
+    """One batch may hold samples of linear and square-root shards (a folder of both)."""
+    rng = np.random.default_rng(1)
+    floats = rng.random((2, 3, 17, 64, 48), dtype=np.float32) ** 6
+    linear, sqrt = encode_heatmaps(floats[0], "uint8"), encode_heatmaps(floats[1], "uint8-sqrt")
+    scaling = torch.from_numpy(np.stack([stored_scaling(linear, True, "uint8"),
+                                         stored_scaling(sqrt, True, "uint8-sqrt")]))
+    got = to_model_input(torch.from_numpy(np.stack([linear, sqrt])), scaling)
+    expected = [min_max_normalize(decode_heatmaps(linear, "uint8")),
+                min_max_normalize(decode_heatmaps(sqrt, "uint8-sqrt"))]
+    assert torch.equal(got, torch.from_numpy(np.stack(expected)))
+    # callers that build (scale, low, span) themselves still get the linear decoding
+    assert torch.equal(to_model_input(torch.from_numpy(linear)[None], scaling[:1, :3]), got[:1])
 
 
 def _shard_like(path: Path, frames: np.ndarray, **options: object) -> h5py.Dataset:

@@ -10,12 +10,13 @@ import numpy as np
 import pytest
 
 from heatgait.data.records import SequenceRecord
-from heatgait.data.schema import SCHEMA_VERSION
-from heatgait.data.shards import ShardSet, ShardWriter, existing_keys, write_shards
+from heatgait.data.schema import SCHEMA_VERSION, encode_heatmaps, schema_version_for
+from heatgait.data.shards import ShardSeries, ShardSet, ShardWriter, existing_keys, write_shards
 from heatgait.errors import ShardError
 
 
-@pytest.mark.parametrize("storage, tolerance", [("uint8", 0.5 / 255 + 1e-6), ("float16", 1e-3)])
+@pytest.mark.parametrize("storage, tolerance", [("uint8", 0.5 / 255 + 1e-6), ("float16", 1e-3),
+                                                ("uint8-sqrt", 1 / 255 + 1e-6)])
 def test_round_trip_within_quantisation(make_record, tmp_path: Path, storage: str, tolerance: float) -> None:
     record = make_record("001", frames=7, seed=3, track=2)
     record.heatmaps[0, 0, 0, 0] = 1.7  # clipped to 1 by the writer
@@ -31,10 +32,38 @@ def test_round_trip_within_quantisation(make_record, tmp_path: Path, storage: st
     np.testing.assert_array_equal(shards.read_keypoints(0), record.keypoints)
     np.testing.assert_array_equal(shards.read_side(0, "frame_indices"), record.frame_indices)
     attrs = shards.attrs(0)
-    assert attrs["schema_version"] == SCHEMA_VERSION and attrs["detector"] == "rtmdet"
+    assert attrs["schema_version"] == schema_version_for(storage) and attrs["detector"] == "rtmdet"
     assert attrs["pose_model"] == "hrnet-w32" and attrs["thresholds"]["frame"] == 0.4
     assert attrs["storage"] == storage and attrs["track"] == 2 and attrs["source"] == record.source
     assert not (tmp_path / "a.h5.partial").exists() and not (tmp_path / "a.h5.lock").exists()
+
+
+def test_shard_without_storage_attribute_reads_as_linear_uint8(make_record,
+                                                               tmp_path: Path) -> None:
+    """Shards that carry no storage attribute decode by dtype, exactly as before."""
+    record = make_record("001", frames=4, seed=2)
+    with ShardWriter(tmp_path / "a.h5", storage="uint8") as writer:
+        writer.write(record)
+    with h5py.File(tmp_path / "a.h5", "r+") as handle:
+        del handle.attrs["storage"]
+        assert handle.attrs["schema_version"] == SCHEMA_VERSION == 1
+    shards = ShardSet(tmp_path / "a.h5")
+    assert shards.storage(0) is None
+    stored = encode_heatmaps(record.heatmaps, "uint8")
+    np.testing.assert_array_equal(shards.read_stored(0), stored)
+    np.testing.assert_array_equal(shards.read(0), stored.astype(np.float32) * np.float32(1 / 255))
+
+
+def test_sqrt_shards_say_so_and_read_through_the_curve(make_record, tmp_path: Path) -> None:
+    record = make_record("001", frames=4, seed=2)
+    record.heatmaps[:, 0, 0, 0] = 1e-4  # faint: erased by linear uint8, kept here
+    with ShardWriter(tmp_path / "a.h5", storage="uint8-sqrt") as writer:
+        writer.write(record)
+    shards = ShardSet(tmp_path / "a.h5")
+    assert shards.storage(0) == "uint8-sqrt" and shards.attrs(0)["schema_version"] == 2
+    back = shards.read(0)
+    assert (back[:, 0, 0, 0] > 0).all()
+    assert np.abs(back - record.heatmaps).max() <= 1 / 255 + 1e-6
 
 
 def test_read_frame_subset_with_repeats(shard_folder: Path) -> None:
@@ -53,6 +82,21 @@ def test_write_shards_resumes_without_duplicates(make_record, tmp_path: Path) ->
     keys = [s.key for s in ShardSet(tmp_path).sequences]
     assert sorted(keys) == sorted(r.key for r in records) == sorted(existing_keys(tmp_path))
     assert write_shards(records, tmp_path, progress=False) == []
+
+
+def test_shard_series_numbers_after_the_highest_and_discards_stale_partials(
+        make_record, tmp_path: Path) -> None:
+    (tmp_path / "rank0-shard-00003.h5").write_bytes(b"")  # finished before (name only)
+    (tmp_path / "rank0-shard-00009.h5.partial").write_bytes(b"killed")
+    (tmp_path / "rank1-shard-00001.h5.partial").write_bytes(b"another rank's")
+    series = ShardSeries(tmp_path, "rank0-shard", storage="uint8", sequences_per_shard=2,
+                         discard_stale=True)
+    assert not (tmp_path / "rank0-shard-00009.h5.partial").exists()
+    assert (tmp_path / "rank1-shard-00001.h5.partial").exists()
+    assert series.write([make_record("001"), make_record("002"), make_record("003")]) == 3
+    assert series.write([make_record("004")]) == 1
+    assert [p.name for p in series.close()] == ["rank0-shard-00004.h5", "rank0-shard-00005.h5"]
+    assert [len(ShardSet(p)) for p in series.written] == [3, 1]  # a source's records together
 
 
 def test_empty_sequence_skipped_and_logged(make_record, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

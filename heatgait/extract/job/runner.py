@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import queue
-import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -29,7 +28,7 @@ from heatgait import fileio
 from heatgait.config import ExtractConfig
 from heatgait.data.records import SequenceRecord
 from heatgait.data.schema import SCHEMA_VERSION
-from heatgait.data.shards import ShardWriter, existing_keys
+from heatgait.data.shards import ShardSeries, existing_keys
 from heatgait.data.shardset import ShardSet
 from heatgait.extract.detection.detectors import PersonDetector
 from heatgait.extract.job.inputs import SequenceSource
@@ -100,17 +99,13 @@ def is_done(source: SequenceSource, keys: set[str]) -> bool:
 
 
 class _ShardSink:
-    """Writes records in a background thread into rotating ``rank{r}-shard-NNNNN.h5`` files."""
+    """Writes records in a background thread into rotating ``rank{r}-shard-NNNNN.h5`` files
+    (the data layer's ShardSeries: one place writes shards)."""
 
     def __init__(self, out_dir: Path, rank: int, cfg: ExtractConfig, attrs: dict[str, Any]):
-        self.out_dir, self.rank, self.cfg, self.attrs = out_dir, rank, cfg, attrs
-        pattern = re.compile(rf"^rank{rank}-shard-(\d+)\.h5$")
-        numbers = [int(m.group(1)) for p in out_dir.iterdir() if (m := pattern.match(p.name))]
-        self.next_number = max(numbers, default=-1) + 1
-        for stale in out_dir.glob(f"rank{rank}-shard-*.h5.partial"):
-            stale.unlink()
-        self.writer: ShardWriter | None = None
-        self.written: list[str] = []
+        self.series = ShardSeries(out_dir, f"rank{rank}-shard", storage=cfg.storage,
+                                  sequences_per_shard=cfg.sequences_per_shard, attrs=attrs,
+                                  discard_stale=True)
         self.queue: queue.Queue = queue.Queue(maxsize=2)
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._loop, name="shard-writer", daemon=True)
@@ -127,33 +122,18 @@ class _ShardSink:
         self.thread.join()
         if self.error is not None:
             raise self.error
-        return self.written
+        return [path.name for path in self.series.written]
 
     def _loop(self) -> None:
         try:
             while (records := self.queue.get()) is not None:
-                if self.writer is None:
-                    name = f"rank{self.rank}-shard-{self.next_number:05d}.h5"
-                    self.writer = ShardWriter(self.out_dir / name, self.cfg.storage, self.attrs)
-                    self.next_number += 1
-                for record in records:
-                    self.writer.write(record)
-                if len(self.writer) >= self.cfg.sequences_per_shard:
-                    self._finish()
-            if self.writer is not None:
-                self._finish()
+                self.series.write(records)
+            self.series.close()
         except BaseException as exc:
             self.error = exc
-            if self.writer is not None:
-                self.writer.abort()
+            self.series.abort()
             while self.queue.get() is not None:  # drain so the producer never blocks
                 pass
-
-    def _finish(self) -> None:
-        assert self.writer is not None
-        self.writer.close()
-        self.written.append(self.writer.path.name)
-        self.writer = None
 
 
 def run_rank(sources: Sequence[SequenceSource], out_dir: str | Path, detector: PersonDetector,
