@@ -1,13 +1,15 @@
 # heatgait: two commands for a newcomer.
 #   make demo   installs everything into .venv (once) and runs the end-to-end demo
 #   make test   installs everything into .venv (once) and runs the test suite
-# Other targets: install, models, data, lint, bench, clean.
+# Other targets: install, models, data, test-fast, lint, bench, clean.
 
 VENV    ?= .venv
 PYTHON  := $(VENV)/bin/python
 PYTEST_ARGS ?=
+# pytest-xdist workers: one per core (the learning test's two trainings run side by side)
+TEST_WORKERS ?= $(shell nproc)
 
-.PHONY: install models data demo test lint bench clean
+.PHONY: install models data demo test test-fast lint bench clean
 
 install:
 	bash scripts/install.sh "$(VENV)"
@@ -26,7 +28,11 @@ demo: install models data
 # The import layers (ARCHITECTURE.md) are checked before the tests run.
 test: install models data
 	PYTHONPATH=. "$(VENV)/bin/lint-imports"
-	"$(PYTHON)" -m pytest $(PYTEST_ARGS)
+	"$(PYTHON)" -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+
+# The inner loop: everything but the learning and install tiers (tests/conftest.py TIERS).
+test-fast: install models data
+	"$(PYTHON)" -m pytest -n $(TEST_WORKERS) -m "not learning and not install" $(PYTEST_ARGS)
 
 lint: install
 	"$(VENV)/bin/ruff" check heatgait cli tests benchmarks
