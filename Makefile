@@ -28,11 +28,12 @@ demo: install models data
 # The import layers (ARCHITECTURE.md) are checked before the tests run.
 test: install models data
 	PYTHONPATH=. "$(VENV)/bin/lint-imports"
-	"$(PYTHON)" -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	"$(PYTHON)" -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # The inner loop: everything but the learning and install tiers (tests/conftest.py TIERS).
 test-fast: install models data
-	"$(PYTHON)" -m pytest -n $(TEST_WORKERS) -m "not learning and not install" $(PYTEST_ARGS)
+	"$(PYTHON)" -m pytest -n $(TEST_WORKERS) --dist worksteal -m "not learning and not install" \
+		$(PYTEST_ARGS)
 
 lint: install
 	"$(VENV)/bin/ruff" check heatgait cli tests benchmarks

@@ -35,6 +35,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         for tier, files in TIERS.items():
             if relative in files:
                 item.add_marker(getattr(pytest.mark, tier))
+    # The longest tests first, so that under pytest-xdist they start at once on different
+    # workers and the many short ones fill the gaps (last, they would run one after another).
+    items.sort(key=lambda item: item.get_closest_marker("learning") is None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_torch_thread_per_xdist_worker():
+    """Under pytest-xdist every core already runs a worker: more torch threads than cores only
+    make them wait on each other. Child processes inherit the setting."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        import torch
+
+        os.environ["OMP_NUM_THREADS"] = "1"
+        torch.set_num_threads(1)
+    yield
 
 
 @pytest.fixture(autouse=True)
