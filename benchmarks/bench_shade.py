@@ -83,24 +83,21 @@ def shade_stats(sequences: list[np.ndarray], storage: str) -> dict[str, float]:
     """Erased pixels, erased mass and L1, raw and min-max normalised, over all sequences."""
     sums = dict.fromkeys(("nz", "erased", "mass", "erased_mass", "l1", "n_nz", "n_erased",
                           "n_mass", "n_erased_mass", "n_l1"), 0.0)
+
+    def add(prefix: str, original: np.ndarray, decoded: np.ndarray) -> None:
+        nonzero = original > 0
+        gone = nonzero & (decoded == 0)
+        sums[prefix + "nz"] += nonzero.sum()
+        sums[prefix + "erased"] += gone.sum()
+        sums[prefix + "mass"] += original.sum(dtype=np.float64)
+        sums[prefix + "erased_mass"] += original[gone].sum(dtype=np.float64)
+        sums[prefix + "l1"] += np.abs(decoded - original).sum(dtype=np.float64)
+
     for heatmaps in sequences:
         floats = np.clip(heatmaps, 0.0, 1.0).astype(np.float32)  # what the writer is given
         decoded = decode_heatmaps(encode_heatmaps(floats, storage), storage)
-        nonzero = floats > 0
-        gone = nonzero & (decoded == 0)
-        sums["nz"] += nonzero.sum()
-        sums["erased"] += gone.sum()
-        sums["mass"] += floats.sum(dtype=np.float64)
-        sums["erased_mass"] += floats[gone].sum(dtype=np.float64)
-        sums["l1"] += np.abs(decoded - floats).sum(dtype=np.float64)
-        norm_f, norm_d = min_max_normalize(floats), min_max_normalize(decoded)
-        nonzero = norm_f > 0
-        gone = nonzero & (norm_d == 0)
-        sums["n_nz"] += nonzero.sum()
-        sums["n_erased"] += gone.sum()
-        sums["n_mass"] += norm_f.sum(dtype=np.float64)
-        sums["n_erased_mass"] += norm_f[gone].sum(dtype=np.float64)
-        sums["n_l1"] += np.abs(norm_d - norm_f).sum(dtype=np.float64)
+        add("", floats, decoded)
+        add("n_", min_max_normalize(floats), min_max_normalize(decoded))
     return {"erased_px": sums["erased"] / sums["nz"], "erased_mass": sums["erased_mass"] /
             sums["mass"], "l1": sums["l1"] / sums["mass"],
             "norm_erased_px": sums["n_erased"] / sums["n_nz"],

@@ -112,7 +112,7 @@ class InferenceModel:
             batches = tqdm(loader, desc="embedding", unit="batch", total=len(loader))
         outputs: list[np.ndarray] = []
         order: list[np.ndarray] = []
-        for stored, scaling, lengths, items in batches:  # [n, t, 17, 64, 48], [n, 3], [n], [n]
+        for stored, scaling, lengths, items in batches:  # [n, t, 17, 64, 48], [n, 4], [n], [n]
             outputs.append(self.embed_batch(stored, scaling, lengths).cpu().numpy())
             order.append(items.numpy())
         return np.concatenate(outputs)[np.argsort(np.concatenate(order))]

@@ -123,7 +123,7 @@ def batch_to_device(batch: StoredHeatmaps | tuple[torch.Tensor, torch.Tensor],
     non_blocking = device.type == "cuda"
     if isinstance(batch, StoredHeatmaps):
         stored = batch.heatmaps.to(device, non_blocking=non_blocking)  # [n, t, 17, 64, 48]
-        scaling = batch.scaling.to(device, non_blocking=non_blocking)  # [n, 3]
+        scaling = batch.scaling.to(device, non_blocking=non_blocking)  # [n, 4]
         heatmaps = to_model_input(stored, scaling)
         labels = batch.label
     else:
