@@ -30,6 +30,18 @@ from heatgait.models.init import initialise
 from heatgait.models.partitions import resolve_partitions
 
 BRANCHES = ("global", "local", "fusion")
+# The heads' module names: "global" is a Python keyword, and torch.export writes module names
+# into generated Python code (SyntaxError), so the global branch's head is "whole". Checkpoints
+# written before the rename hold "heads.global.*": load_state_dict maps them (see below).
+HEAD_KEYS = {"global": "whole", "local": "local", "fusion": "fusion"}
+OLD_HEAD_PREFIX, NEW_HEAD_PREFIX = "heads.global.", "heads.whole."
+
+
+def _rename_old_heads(module: nn.Module, state: dict, prefix: str, *args: object) -> None:
+    """A load_state_dict pre-hook: ``heads.global.*`` of old checkpoints -> ``heads.whole.*``."""
+    old = prefix + OLD_HEAD_PREFIX
+    for key in [k for k in state if k.startswith(old)]:
+        state[prefix + NEW_HEAD_PREFIX + key[len(old):]] = state.pop(key)
 
 
 class GaitHeat(nn.Module):
@@ -59,8 +71,10 @@ class GaitHeat(nn.Module):
             BasicBlock(channels[k - 1], channels[k], strides[k]) for k in range(1, len(channels))
         )
         self.heads = nn.ModuleDict(
-            {b: GaitHead(channels[-1], embed_dim, parts, num_classes) for b in BRANCHES}
+            {HEAD_KEYS[b]: GaitHead(channels[-1], embed_dim, parts, num_classes)
+             for b in BRANCHES}
         )
+        self.register_load_state_dict_pre_hook(_rename_old_heads)
         self.generator: torch.Generator | None = None  # set to seed PGHA's training draws
         initialise(self, init)
 
@@ -107,6 +121,6 @@ class GaitHeat(nn.Module):
             return nn.functional.normalize(bn.float(), dim=1)  # [n, D, P]
         out: dict[str, dict[str, torch.Tensor]] = {}
         for name, f in feats.items():
-            embed, _, logits = self.heads[name](f.unflatten(0, (n, t)), lengths)
+            embed, _, logits = self.heads[HEAD_KEYS[name]](f.unflatten(0, (n, t)), lengths)
             out[name] = {"embeddings": embed, "logits": logits}  # [n, D, P], [n, classes, P]
         return out
