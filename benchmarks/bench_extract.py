@@ -13,8 +13,15 @@ Both pipelines keep the detector's best box per frame, so they pose the same num
 Prints frames/s for each, the speed-up (goal >= 2x on the CPU) and the share of the limit
 (goal >= 80%), and the bytes per frame of the shards written.
 
+With ``--runtimes`` it measures instead, on the same frames and crops, stage 1 in each pose
+runtime: torch fp32, onnxruntime fp32, OpenVINO f32, OpenVINO bf16 (where the CPU has it) and
+onnxruntime static int8 (QDQ, per-channel weights, calibrated on the crops), each with its
+pose crops/s, stage-1 frames/s (the torch detector's batched pass + that pose pass), the ratio
+to torch, and the heatmaps' max abs error against torch fp32 (the default for ``--device cpu``
+is the fastest one within 1e-3: ``heatgait.extract.pose.runtime.CPU_ORDER``).
+
 Run by hand:  python benchmarks/bench_extract.py [--frames 32] [--pose hrnet] [--device cpu]
-              [--precision auto|fp32|fp16|bf16]
+              [--precision auto|fp32|fp16|bf16] [--runtimes]
 """
 
 from __future__ import annotations
@@ -57,6 +64,8 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--precision", default="auto", choices=["auto", "fp32", "fp16", "bf16"],
                         help="pose forward precision (auto: fp16 on CUDA, fp32 on the CPU)")
+    parser.add_argument("--runtimes", action="store_true",
+                        help="compare pose runtimes and precisions on the CPU instead")
     args = parser.parse_args()
 
     import torch
@@ -81,7 +90,8 @@ def main() -> None:
         writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
     writer.release()
 
-    pose = build_pose(args.pose, device=args.device, random_init=True, precision=args.precision)
+    pose = build_pose(args.pose, device=args.device, random_init=True, precision=args.precision,
+                      runtime="torch")
     mmdet = build_detector(args.det, device=args.device, score_thr=0.0, nms_thr=0.3,
                            random_init=True)
     detector = TopBox(mmdet)
@@ -106,6 +116,11 @@ def main() -> None:
         pose(crops[i:i + args.batch_size])
     pose_s = time.perf_counter() - start
     limit = args.frames / (det_s + pose_s)
+    if args.runtimes:
+        from benchmarks.runtimes import compare_runtimes
+
+        compare_runtimes(pose, crops, det_s, args.frames, args.batch_size, tmp)
+        return
 
     # 2. heatgait
     sources, _ = discover([clip], "generic")

@@ -34,6 +34,7 @@ COMMANDS: list[tuple[str, str, str, str]] = [
     ("show", "show", "show", "Stage 1"),
     ("train", "train", "train", "Stage 2"),
     ("eval", "eval", "evaluate", "Stage 2"),
+    ("export", "export", "export", "Stage 2"),
     ("recipes", "recipes", "recipes", "Stage 2"),
     ("reproduce", "reproduce", "reproduce", "Stage 2"),
     ("report", "report", "report", "Stage 2"),

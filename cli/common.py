@@ -21,6 +21,14 @@ SetOption = Annotated[
                                       rich_help_panel="Recipe")]
 QuietOption = Annotated[
     bool, typer.Option("--quiet", "-q", help="No progress bars; summary only.")]
+RuntimeOption = Annotated[
+    str, typer.Option("--runtime", help="torch (the checkpoint), onnx (onnxruntime) or openvino "
+                      "(both run the run's export: heatgait export; pip install "
+                      "'heatgait[onnx]' / '[openvino]').", rich_help_panel="Runtime")]
+ModelFileOption = Annotated[
+    Path | None, typer.Option("--model", help="The exported embedder (.onnx) for --runtime onnx "
+                              "or openvino. [default: beside the checkpoint, "
+                              "checkpoints/latest.onnx]", rich_help_panel="Runtime")]
 
 
 def recipe_option(help_text: str) -> typer.models.OptionInfo:

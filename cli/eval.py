@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from heatgait.cli.common import QuietOption, SetOption, say, show_progress, stdout_file
+from heatgait.cli.common import (
+    ModelFileOption,
+    QuietOption,
+    RuntimeOption,
+    SetOption,
+    say,
+    show_progress,
+    stdout_file,
+)
 from heatgait.errors import UsageError
 
 
@@ -46,6 +54,8 @@ def evaluate(
     batch_size: Annotated[int | None, typer.Option(
         "--batch-size", min=1, help="Sequences per forward pass (default data.test_batch_size).",
         rich_help_panel="Run")] = None,
+    runtime: RuntimeOption = "torch",
+    model_file: ModelFileOption = None,
     workers: Annotated[int | None, typer.Option(
         "--workers", min=0, help="DataLoader workers (default data.num_workers).",
         rich_help_panel="Run")] = None,
@@ -93,7 +103,8 @@ def evaluate(
         evaluation = evaluate_checkpoint(checkpoint, data, protocol=protocol, cross=cross,
                                          overrides=overrides or [], device=device,
                                          batch_size=batch_size, num_workers=workers,
-                                         progress=show_progress(quiet))
+                                         progress=show_progress(quiet), runtime=runtime,
+                                         model_file=model_file)
     title = f"{evaluation.source_code}->{evaluation.recipe.data.code}: " if cross else ""
     typer.echo(title + format_table(evaluation.result))
     provenance = {**evaluation.provenance(), "embeddings": str(embeddings or ""),

@@ -36,6 +36,10 @@ def extract(
     precision: Annotated[str | None, typer.Option(
         help="Pose forward precision: auto (fp16 on CUDA, fp32 on the CPU), fp32, fp16, bf16. "
              "[default: the recipe's]", rich_help_panel=_MODEL)] = None,
+    runtime: Annotated[str | None, typer.Option(
+        help="Pose network runtime: auto (the fastest installed for an mmpose model on the "
+             "CPU: openvino, then onnx; torch elsewhere), torch, onnx, openvino. "
+             "[default: the recipe's]", rich_help_panel=_MODEL)] = None,
     multi_person: Annotated[bool | None, typer.Option(
         "--multi-person/--one-person",
         help="Every tracked walker becomes a sequence (default for the generic layout), or "
@@ -83,7 +87,7 @@ def extract(
         inputs, out, recipe=recipe, layout=layout, pose=pose, detector=det,
         pose_weights=str(pose_weights) if pose_weights else None,
         det_weights=str(det_weights) if det_weights else None, device=device,
-        batch_size=batch_size, max_frames=max_frames, precision=precision,
+        batch_size=batch_size, max_frames=max_frames, precision=precision, runtime=runtime,
         multi_person=multi_person,
         random_init=random_init, on_found=found, progress=show_progress(quiet))
     if summary.rank != 0:

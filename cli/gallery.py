@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from heatgait.cli.common import QuietOption, say, show_progress
+from heatgait.cli.common import ModelFileOption, QuietOption, RuntimeOption, say, show_progress
 from heatgait.errors import UsageError
 from heatgait.fileio import write_text
 
@@ -47,7 +47,8 @@ def _waiting(gallery: Path, quiet: bool):
 def add(
     gallery: GalleryArg,
     checkpoint: Annotated[Path, typer.Argument(
-        help="Run folder or .pt checkpoint whose model embeds the walkers.", show_default=False)],
+        help="Run folder or .pt checkpoint whose model embeds the walkers (with --runtime "
+             "onnx|openvino: or its export, .onnx).", show_default=False)],
     inputs: Annotated[list[Path], typer.Argument(
         help="Heatmap shards (.h5 files or folders), or videos / folders of videos / frame "
              "folders.", show_default=False)],
@@ -61,6 +62,8 @@ def add(
     pose_weights: PoseWeightsOption = None,
     max_frames: MaxFramesOption = None,
     device: DeviceOption = "auto",
+    runtime: RuntimeOption = "torch",
+    model_file: ModelFileOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Enrol walkers: every track of the inputs becomes one gallery entry (videos go through
@@ -78,7 +81,8 @@ def add(
     summary = enrol(gallery, checkpoint, inputs, name=name, name_from=name_from.value,
                     pose=pose, detector=det, pose_weights=str(pose_weights) if pose_weights
                     else None, max_frames=max_frames, device=device,
-                    progress=show_progress(quiet), on_wait=_waiting(gallery, quiet))
+                    progress=show_progress(quiet), on_wait=_waiting(gallery, quiet),
+                    runtime=runtime, model_file=model_file)
     for source, reason in summary.empty:
         typer.echo(f"{source}: nobody walks in it ({reason}); no entry added")
     if name and summary.tracks > 1 and summary.added:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from heatgait.cli.common import QuietOption, say, show_progress
+from heatgait.cli.common import ModelFileOption, QuietOption, RuntimeOption, say, show_progress
 from heatgait.cli.gallery import (
     DetOption,
     DeviceOption,
@@ -45,6 +45,8 @@ def identify(
     pose_weights: PoseWeightsOption = None,
     max_frames: MaxFramesOption = None,
     device: DeviceOption = "auto",
+    runtime: RuntimeOption = "torch",
+    model_file: ModelFileOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Name every walker in the inputs: stage 1 on videos (every tracked walker), each track
@@ -63,7 +65,8 @@ def identify(
     result = run_identify(inputs, gallery, top=top, threshold=threshold, checkpoint=checkpoint,
                           work_dir=out, pose=pose, detector=det,
                           pose_weights=str(pose_weights) if pose_weights else None,
-                          max_frames=max_frames, device=device, progress=show_progress(quiet))
+                          max_frames=max_frames, device=device, progress=show_progress(quiet),
+                          runtime=runtime, model_file=model_file)
     found = result.found
     for source, reason in found.empty if found else []:
         typer.echo(f"{source}: nobody walks in it ({reason})")

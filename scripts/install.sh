@@ -133,9 +133,9 @@ if [[ "${HEATGAIT_NO_MM:-0}" != "1" ]]; then
     "${pipc[@]}" mmdet mmpose mmpretrain
 fi
 
-# 7. heatgait itself, editable, with the test tools.
+# 7. heatgait itself, editable, with the test tools and the ONNX runtimes (exports).
 log "heatgait"
-"${pipc[@]}" -e "$repo[dev]"
+"${pipc[@]}" -e "$repo[dev,onnx,openvino]"
 
 echo "$stamp_value" > "$stamp"
 log "done: $venv"

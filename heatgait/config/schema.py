@@ -42,6 +42,7 @@ class OneOf:
 
 # Heatmap storage of the shards (heatgait.data.schema.STORAGES says how each encodes).
 Storage = Literal["uint8", "uint8-sqrt", "float16"]
+PoseRuntime = Literal["auto", "torch", "onnx", "openvino"]  # extract.runtime
 PosePrecision = Literal["auto", "fp32", "fp16", "bf16"]  # extract.precision (training: amp)
 Layout = Annotated[str, OneOf(("auto", *LAYOUTS))]
 PoseName = Annotated[str, OneOf(POSE_NAMES, config_files=True)]
@@ -127,6 +128,10 @@ class ExtractConfig(_Checked):
     # the same up to 64 (heatgait.extract.pose.accel.batch_sizes)
     batch_size: int = 16
     precision: PosePrecision = "auto"  # pose forward: auto = fp16 autocast on CUDA, fp32 on the CPU
+    # which runtime runs the pose network: auto = the fastest installed one that kept fp32
+    # parity in benchmarks/bench_extract.py (openvino, then onnxruntime) for an mmpose model
+    # on the CPU, torch elsewhere (heatgait.extract.pose.runtime); same heatmaps within 1e-6
+    runtime: PoseRuntime = "auto"
     # "uint8-sqrt", not the linear "uint8" of earlier versions: on BlazePose heatmaps of
     # vtest.avi uint8 turned 88.8 % of the non-zero pixels (2.0 % of the mass) into 0, the
     # low-amplitude shade the paper's heatmaps are meant to keep; the square-root curve, in

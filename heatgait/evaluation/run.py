@@ -76,9 +76,16 @@ def evaluate_checkpoint(checkpoint: str | Path, data: Sequence[str | Path], *,
                         protocol: str | None = None, cross: str | None = None,
                         overrides: Sequence[str] = (), device: str = "auto",
                         batch_size: int | None = None, num_workers: int | None = None,
-                        progress: bool = False) -> Evaluation:
-    """Embeds the test sequences found in ``data`` with a trained model and scores them."""
+                        progress: bool = False, runtime: str = "torch",
+                        model_file: str | Path | None = None) -> Evaluation:
+    """Embeds the test sequences found in ``data`` with a trained model and scores them.
+
+    ``runtime`` onnx or openvino embeds with the run's export (``model_file``, by default
+    beside the checkpoint), refused unless its fingerprint is the checkpoint's."""
     from heatgait.data.shardset import ShardSet
+    from heatgait.extract.runtimes.onnxfile import check_runtime
+
+    check_runtime(runtime)
     from heatgait.evaluation.embed import embed_sequences, select_test_sequences
     from heatgait.training.checkpoint import load_checkpoint
     from heatgait.training.inference import inference_model
@@ -98,7 +105,14 @@ def evaluate_checkpoint(checkpoint: str | Path, data: Sequence[str | Path], *,
     shards = ShardSet(list(data))
     indices = select_test_sequences(shards, recipe.split_file)
     # the network sees at test what it saw in training: the checkpoint's own input settings
-    model = inference_model(state, device)
+    if runtime == "torch":
+        model = inference_model(state, device)
+    else:
+        from heatgait.training.exported import default_export_path, load_exported_model
+        from heatgait.training.fingerprint import fingerprint_state
+
+        model = load_exported_model(model_file or default_export_path(state["path"]), runtime,
+                                    expect=fingerprint_state(state), against=str(checkpoint))
     arrays = embed_sequences(
         model, shards, indices, batch_size=batch_size or recipe.data.test_batch_size,
         num_workers=recipe.data.num_workers if num_workers is None else num_workers,

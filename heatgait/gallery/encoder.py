@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from heatgait.errors import HeatgaitError
+from heatgait.errors import HeatgaitError, UsageError
 from heatgait.gallery.model_match import describe_model, stale_gallery
 from heatgait.training.fingerprint import compare
 
@@ -20,13 +20,44 @@ if TYPE_CHECKING:  # torch is imported by the commands that embed, not by the ga
     from heatgait.training.inference import InferenceModel
 
 
+def exported_file(checkpoint: str | Path | None, model_file: str | Path | None) -> Path | None:
+    """The export to run: ``model_file``, a CHECKPOINT given as .onnx, or the checkpoint's
+    default export (``training.exported.default_export_path``)."""
+    from heatgait.training.exported import default_export_path
+
+    if model_file is not None:
+        return Path(model_file)
+    if checkpoint is None:
+        return None
+    try:
+        return default_export_path(checkpoint)
+    except HeatgaitError:  # no checkpoint there: the export cannot be beside it either
+        return None
+
+
 def load_encoder(checkpoint: str | Path, device: str = "auto", batch_size: int | None = None,
-                 num_workers: int | None = None) -> InferenceModel:
-    """Loads a checkpoint (file or run folder) for embedding, with where it lives."""
+                 num_workers: int | None = None, runtime: str = "torch",
+                 model_file: str | Path | None = None) -> InferenceModel:
+    """Loads a checkpoint (file or run folder) for embedding, with where it lives; runtime
+    onnx or openvino loads its export instead (``model_file``, or CHECKPOINT as .onnx)."""
+    from heatgait.extract.runtimes.onnxfile import check_runtime
     from heatgait.training.inference import load_inference_model
 
-    encoder = load_inference_model(checkpoint, device, batch_size=batch_size,
-                                   num_workers=num_workers)
+    if check_runtime(runtime) == "torch":
+        if Path(checkpoint).suffix == ".onnx":
+            raise UsageError(f"{checkpoint} is an exported model: add --runtime onnx (or "
+                             "openvino), or give the run folder")
+        encoder = load_inference_model(checkpoint, device, batch_size=batch_size,
+                                       num_workers=num_workers)
+    else:
+        from heatgait.training.exported import load_exported_model
+
+        path = exported_file(checkpoint, model_file)
+        if path is None:
+            raise UsageError(f"--runtime {runtime}: no export beside {checkpoint}; give "
+                             "--model FILE.onnx (heatgait export RUN --out FILE.onnx)")
+        encoder = load_exported_model(path, runtime, batch_size=batch_size,
+                                      num_workers=num_workers)
     fingerprint = encoder.fingerprint
     path = Path(fingerprint["checkpoint"]).resolve()
     fingerprint["checkpoint"] = str(path)
@@ -38,9 +69,26 @@ def load_encoder(checkpoint: str | Path, device: str = "auto", batch_size: int |
 
 
 def load_gallery_encoder(fingerprint: dict[str, Any], checkpoint: str | Path | None = None,
-                         device: str = "auto", gallery: str = "") -> InferenceModel:
+                         device: str = "auto", gallery: str = "", runtime: str = "torch",
+                         model_file: str | Path | None = None) -> InferenceModel:
     """The gallery's own model: ``checkpoint`` when given, else where the gallery recorded it;
-    either way its fingerprint must be the gallery's."""
+    either way its fingerprint must be the gallery's. Runtime onnx or openvino: its export
+    (``model_file``, CHECKPOINT as .onnx, or beside the recorded checkpoint)."""
+    from heatgait.extract.runtimes.onnxfile import check_runtime
+
+    if check_runtime(runtime) != "torch":
+        from heatgait.training.exported import load_exported_model
+
+        candidates = [checkpoint] if checkpoint else list(fingerprint.get("paths") or
+                                                          [fingerprint.get("checkpoint")])
+        paths = [exported_file(c, model_file) for c in candidates or [None]]
+        path = next((p for p in paths if p is not None and p.is_file()),
+                    paths[0] if paths and paths[0] else None)
+        if path is None:
+            raise UsageError(f"gallery {gallery}: no export of its model found; give --model "
+                             "FILE.onnx (heatgait export RUN --out FILE.onnx)")
+        return load_exported_model(path, runtime, expect=fingerprint,
+                                   against=f"gallery {gallery}")
     tried = [str(checkpoint)] if checkpoint else list(fingerprint.get("paths") or
                                                        [fingerprint.get("checkpoint", "")])
     for path in tried:

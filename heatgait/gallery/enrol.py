@@ -47,7 +47,8 @@ def enrol(gallery_dir: str | Path, checkpoint: str | Path, inputs: Sequence[str 
           name: str | None = None, name_from: str = "key", pose: str = "blazepose",
           detector: str = "blazepose", pose_weights: str | None = None,
           max_frames: int | None = None, device: str = "auto", batch_size: int | None = None,
-          progress: bool = False, on_wait: Callable[[], None] | None = None) -> EnrolSummary:
+          progress: bool = False, on_wait: Callable[[], None] | None = None,
+          runtime: str = "torch", model_file: str | Path | None = None) -> EnrolSummary:
     """Enrols every track of ``inputs`` (videos or shards), embedded with ``checkpoint``."""
     from heatgait.gallery.encoder import load_encoder
     from heatgait.gallery.pictures import encode_jpeg, track_strips
@@ -56,7 +57,8 @@ def enrol(gallery_dir: str | Path, checkpoint: str | Path, inputs: Sequence[str 
         raise UsageError("--name is empty: give the person's name, or drop --name")
     folder = Path(gallery_dir)
     summary = EnrolSummary(gallery=folder)
-    encoder = load_encoder(checkpoint, device, batch_size=batch_size)
+    encoder = load_encoder(checkpoint, device, batch_size=batch_size, runtime=runtime,
+                           model_file=model_file)
     enrolled: set[tuple[str, str]] = set()
     if is_gallery(folder):
         with Gallery(folder) as gallery:

@@ -100,7 +100,8 @@ def identify(inputs: list[str | Path], gallery_dir: str | Path, *, top: int = 5,
              work_dir: str | Path = "identify-output", pose: str = "blazepose",
              detector: str = "blazepose", pose_weights: str | None = None,
              max_frames: int | None = None, device: str = "auto",
-             progress: bool = False) -> Identification:
+             progress: bool = False, runtime: str = "torch",
+             model_file: str | Path | None = None) -> Identification:
     """Identifies every track of ``inputs`` against the gallery (see the module doc)."""
     from heatgait.gallery.encoder import load_gallery_encoder
     from heatgait.training.fingerprint import recorded_form
@@ -114,7 +115,7 @@ def identify(inputs: list[str | Path], gallery_dir: str | Path, *, top: int = 5,
             raise UsageError(f"gallery {gallery_dir} is empty (0 entries); enrol walkers with "
                              f"`heatgait gallery add {gallery_dir} CHECKPOINT VIDEOS_OR_SHARDS`")
         encoder = load_gallery_encoder(gallery.fingerprint or {}, checkpoint, device,
-                                       str(gallery_dir))
+                                       str(gallery_dir), runtime, model_file)
         limit, source, notes = pick_threshold(gallery, threshold)
         found = collect_tracks(inputs, Path(work_dir) / "extract", pose=pose, detector=detector,
                                pose_weights=pose_weights, max_frames=max_frames, device=device,

@@ -68,7 +68,7 @@ def extract_videos(inputs: Sequence[str | Path], out_dir: str | Path, *,
                    detector: str | None = None, pose_weights: str | None = None,
                    det_weights: str | None = None, device: str = "auto",
                    batch_size: int | None = None, max_frames: int | None = None,
-                   precision: str | None = None,
+                   precision: str | None = None, runtime: str | None = None,
                    multi_person: bool | None = None, random_init: bool = False,
                    on_found: Callable[[str, dict[str, int]], None] | None = None,
                    progress: bool = False) -> ExtractSummary:
@@ -83,11 +83,12 @@ def extract_videos(inputs: Sequence[str | Path], out_dir: str | Path, *,
     cfg = recipe.extract
     cfg.detector = choose_detector(detector, pose, cfg.detector)
     for flag, value in (("--det", detector), ("--layout", layout), ("--pose", pose),
-                        ("--precision", precision)):
+                        ("--precision", precision), ("--runtime", runtime)):
         if value is not None:  # checked against the recipe's closed choices
             check_choice(ExtractConfig, "detector" if flag == "--det" else flag[2:], value, flag)
     for name, value in (("layout", layout), ("pose", pose), ("batch_size", batch_size),
-                        ("max_frames", max_frames), ("precision", precision)):
+                        ("max_frames", max_frames), ("precision", precision),
+                        ("runtime", runtime)):
         if value is not None:
             setattr(cfg, name, value)
     refuse_fixed_precision(cfg.precision, cfg.pose)  # before any input is looked at
@@ -104,7 +105,8 @@ def extract_videos(inputs: Sequence[str | Path], out_dir: str | Path, *,
     multi = used_layout == "generic" if multi_person is None else multi_person
     dev = resolve_device(device)
     require_cuda_ops(dev, cfg.pose, cfg.detector)
-    pose_backend = build_pose(cfg.pose, pose_weights, dev, random_init, cfg.precision)
+    pose_backend = build_pose(cfg.pose, pose_weights, dev, random_init, cfg.precision,
+                              cfg.runtime)
     person_detector = build_detector(cfg.detector, det_weights, dev, cfg.det_score_thr,
                                      cfg.det_nms_thr, random_init)
     out = Path(out_dir)
@@ -123,6 +125,7 @@ def extract_videos(inputs: Sequence[str | Path], out_dir: str | Path, *,
     if rank == 0:
         info = {"layout": used_layout, "dataset": dataset, "pose_model": pose_backend.name,
                 "pose_precision": getattr(pose_backend, "precision", "fp32"),
+                "pose_runtime": getattr(pose_backend, "runtime", "torch"),
                 "detector": person_detector.name, "multi_person": multi,
                 "extract": {k: getattr(cfg, k) for k in cfg.__dataclass_fields__}}
         write_manifest(out, reports, info)

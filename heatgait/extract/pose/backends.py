@@ -33,9 +33,16 @@ class PoseBackend(Protocol):
 
 
 def build_pose(name: str, weights: str | None = None, device: str = "cpu",
-               random_init: bool = False, precision: str = "auto") -> PoseBackend:
+               random_init: bool = False, precision: str = "auto",
+               runtime: str = "torch") -> PoseBackend:
     """``hrnet``, ``vitpose[-h|-l|-b|-s]``, ``blazepose`` or a path to an mmpose config;
-    ``precision`` as ``accel.resolve_precision`` (fixed-precision LiteRT: auto or fp32 only)."""
+    ``precision`` as ``accel.resolve_precision`` (fixed-precision LiteRT: auto or fp32 only);
+    ``runtime`` as ``runtime.resolve_pose_runtime`` (onnx, openvino: an ONNX export)."""
+    from heatgait.extract.pose.runtime import build_exported_pose, resolve_pose_runtime
+
+    runtime = resolve_pose_runtime(runtime, name, str(device), precision, weights, random_init)
+    if runtime != "torch":
+        return build_exported_pose(name, weights, runtime, precision, random_init)
     if name in POSE_MODELS and POSE_MODELS[name].stack == "litert":
         from heatgait.extract.pose.blazepose import BlazePoseBackend
 

@@ -66,3 +66,25 @@ def load_weights(model: Any, weights: str | None, fallback: str | None, flag: st
         raise HeatgaitError(
             f"cannot download the {what} weights ({type(exc).__name__}); offline, give "
             f"{flag} PATH, or use --pose blazepose --det blazepose") from exc
+
+
+def export_graph(net: Any, mean: list[float], std: list[float], part: str) -> Any:
+    """``net`` (an mmpose or mmdet model, its parameters registered) behind the normalisation
+    its data preprocessor applies; ``part`` picks what is kept of its forward."""
+    import torch
+
+    class Graph(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.net = net
+            self.register_buffer("mean", torch.tensor(mean).view(1, 3, 1, 1))
+            self.register_buffer("std", torch.tensor(std).view(1, 3, 1, 1))
+
+        def forward(self, x: torch.Tensor) -> Any:
+            feats = self.net.extract_feat((x - self.mean) / self.std)
+            if part == "pose":
+                return self.net.head.forward(feats)
+            scores, boxes = self.net.bbox_head.forward(feats)[:2]
+            return (*scores, *boxes)
+
+    return Graph().eval()

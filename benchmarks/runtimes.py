@@ -1,0 +1,84 @@
+"""Pose runtimes side by side on the same crops (``bench_extract.py --runtimes``)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.common import report
+
+
+def has_bf16() -> bool:
+    import openvino as ov
+
+    caps = ov.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")
+    return "BF16" in caps
+
+
+def quantize_int8(model: Path, crops: np.ndarray, out: Path) -> Path:
+    """onnxruntime static int8: QDQ, per-channel weights, calibrated on ``crops``."""
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, quantize_static
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    class Reader(CalibrationDataReader):
+        def __init__(self) -> None:
+            x = crops.transpose(0, 3, 1, 2).astype(np.float32)
+            self.items = iter([{"crops": x[i:i + 1]} for i in range(len(x))])
+
+        def get_next(self):
+            return next(self.items, None)
+
+    prepared = out.with_name("pre.onnx")
+    quant_pre_process(str(model), str(prepared))
+    quantize_static(str(prepared), str(out), Reader(), quant_format=QuantFormat.QDQ,
+                    per_channel=True)
+    return out
+
+
+def timed(run, crops: np.ndarray, batch: int, repeats: int = 2) -> tuple[float, np.ndarray]:
+    """(best seconds over ``repeats`` of all crops in batches, heatmaps of the last pass)."""
+    run(crops[:batch])  # warm-up
+    best, maps = float("inf"), None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        maps = np.concatenate([run(crops[i:i + batch]) for i in range(0, len(crops), batch)])
+        best = min(best, time.perf_counter() - start)
+    return best, maps
+
+
+def compare_runtimes(pose, crops: np.ndarray, det_s: float, frames: int, batch: int,
+                     tmp: Path) -> None:
+    """Prints and reports each runtime's speed and heatmap error against torch fp32."""
+    from heatgait.extract.pose.export import export_pose
+    from heatgait.extract.pose.exported import ExportedPoseBackend
+
+    path = export_pose(pose, tmp / "pose.onnx")
+    runs = {"torch fp32": lambda c: pose.heatmaps(c).numpy()}
+    for name, runtime, precision in (("onnxruntime fp32", "onnx", "fp32"),
+                                     ("openvino f32", "openvino", "fp32")):
+        runs[name] = ExportedPoseBackend(path, runtime, precision).heatmaps
+    if has_bf16():
+        runs["openvino bf16"] = ExportedPoseBackend(path, "openvino", "bf16").heatmaps
+    else:
+        print("openvino bf16: this CPU has no BF16 (OPTIMIZATION_CAPABILITIES): not measured")
+    int8 = ExportedPoseBackend(path, "onnx")
+    from heatgait.extract.runtimes.onnxfile import open_model
+
+    int8.session = open_model(quantize_int8(path, crops[:16], tmp / "int8.onnx"), "onnx",
+                              kind="pose")
+    runs["onnxruntime int8"] = int8.heatmaps
+    results = {name: timed(run, crops, batch) for name, run in runs.items()}
+    base_s, base = results["torch fp32"]
+    base_fps = frames / (det_s + base_s)
+    print(f"{len(crops)} crops, batch {batch}, detector (torch) {frames / det_s:.2f} frames/s")
+    print(f"{'runtime':18} {'crops/s':>8} {'x torch':>8} {'stage-1 frames/s':>17} "
+          f"{'x torch':>8} {'max err':>9}")
+    for name, (seconds, maps) in results.items():
+        fps = frames / (det_s + seconds)
+        err = float(np.abs(np.clip(maps, 0, 1) - np.clip(base, 0, 1)).max())
+        print(f"{name:18} {len(crops) / seconds:8.2f} {base_s / seconds:8.2f} {fps:17.2f} "
+              f"{fps / base_fps:8.2f} {err:9.2e}")
+        report(f"pose_{name.replace(' ', '_')}_crops_per_s", len(crops) / seconds, "crops/s",
+               len(crops) / base_s, "torch fp32")

@@ -1,0 +1,57 @@
+"""The pose network exported to ONNX (``heatgait export --pose``) against mmpose in torch, on
+crops of vtest.avi: heatmaps (flip test outside the graph) through onnxruntime and OpenVINO,
+the export picked up by ``build_pose`` from ``--pose-weights FILE.onnx``, and the refusals."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from heatgait.errors import HeatgaitError, UsageError
+from heatgait.extract.pose.backends import build_pose
+from heatgait.extract.pose.exported import ExportedPoseBackend
+
+pytestmark = [pytest.mark.mm, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def hrnet_export(tmp_path_factory):
+    """(torch backend, its export): HRNet-W32 with random weights (no download here)."""
+    from heatgait.extract.pose.export import export_pose
+    from heatgait.extract.pose.mmpose import MMPoseBackend
+
+    backend = MMPoseBackend.from_name("hrnet", random_init=True, precision="fp32")
+    path = export_pose(backend, tmp_path_factory.mktemp("pose") / "hrnet.onnx")
+    return backend, path
+
+
+def test_exported_heatmaps_match_torch_on_vtest_crops(hrnet_export, vtest_frames):
+    from heatgait.extract.pose.crop import crop_person
+
+    backend, path = hrnet_export
+    box = np.array([470, 150, 598, 342], dtype=np.float32)  # one walker of vtest.avi
+    crops = np.stack([crop_person(f, box) for f in vtest_frames[:3]])  # [3, 256, 192, 3]
+    want = backend.heatmaps(crops).numpy()
+    assert backend.flip_test and want.shape == (3, 17, 64, 48)
+    for runtime in ("onnx", "openvino"):
+        exported = ExportedPoseBackend(path, runtime)
+        assert exported.name == "hrnet" and exported.flip_test
+        assert np.abs(exported.heatmaps(crops) - want).max() < 1e-3, runtime
+    picked = build_pose("hrnet", str(path), "cpu", runtime="auto")  # --pose-weights FILE.onnx
+    heatmaps, keypoints = picked(crops)
+    assert isinstance(picked, ExportedPoseBackend) and picked.runtime == "openvino"
+    assert np.abs(heatmaps - np.clip(want, 0, 1)).max() < 1e-3 and keypoints.shape == (3, 17, 3)
+
+
+def test_an_export_of_another_model_or_runtime_is_refused(hrnet_export):
+    _, path = hrnet_export
+    with pytest.raises(HeatgaitError, match="export of hrnet, not of --pose vitpose-s"):
+        build_pose("vitpose-s", str(path), "cpu", runtime="onnx")
+    with pytest.raises(UsageError, match="is an ONNX export: use --runtime onnx"):
+        build_pose("hrnet", str(path), "cpu", runtime="torch")
+    with pytest.raises(UsageError, match="runs on the CPU"):
+        build_pose("hrnet", str(path), "cuda", runtime="onnx")
+    with pytest.raises(HeatgaitError, match="a heatgait pose export, not the embedder"):
+        from heatgait.extract.runtimes.onnxfile import read_metadata
+
+        read_metadata(path, "embedder")
