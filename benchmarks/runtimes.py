@@ -31,9 +31,15 @@ def quantize_int8(model: Path, crops: np.ndarray, out: Path) -> Path:
             return next(self.items, None)
 
     prepared = out.with_name("pre.onnx")
-    quant_pre_process(str(model), str(prepared))
+    quant_pre_process(str(model), str(prepared), skip_symbolic_shape=True)
     quantize_static(str(prepared), str(out), Reader(), quant_format=QuantFormat.QDQ,
                     per_channel=True)
+    import onnx
+
+    quantized, source = onnx.load(str(out)), onnx.load(str(model))
+    del quantized.metadata_props[:]  # the export's own, so it still opens as a pose export
+    quantized.metadata_props.extend(source.metadata_props)
+    onnx.save(quantized, str(out))
     return out
 
 
