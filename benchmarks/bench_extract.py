@@ -16,8 +16,9 @@ Prints frames/s for each, the speed-up (goal >= 2x on the CPU) and the share of 
 With ``--runtimes`` it measures instead, on the same frames and crops, stage 1 in each pose
 runtime: torch fp32, onnxruntime fp32, OpenVINO f32, OpenVINO bf16 (where the CPU has it) and
 onnxruntime static int8 (QDQ, per-channel weights, calibrated on the crops), each with its
-pose crops/s, stage-1 frames/s (the torch detector's batched pass + that pose pass), the ratio
-to torch, and the heatmaps' max abs error against torch fp32 (the default for ``--device cpu``
+pose crops/s, the detector's frames/s in the same runtime (fp32: the reduced-precision rows
+reuse their runtime's fp32 detector), stage-1 frames/s (detector + pose pass), the ratio to
+torch, and the heatmaps' max abs error against torch fp32 (the default for ``--device cpu``
 is the fastest one within 1e-3: ``heatgait.extract.pose.runtime.CPU_ORDER``).
 
 Run by hand:  python benchmarks/bench_extract.py [--frames 32] [--pose hrnet] [--device cpu]
@@ -119,7 +120,7 @@ def main() -> None:
     if args.runtimes:
         from benchmarks.runtimes import compare_runtimes
 
-        compare_runtimes(pose, crops, det_s, args.frames, args.batch_size, tmp)
+        compare_runtimes(pose, mmdet, frames, crops, det_s, args.batch_size, tmp)
         return
 
     # 2. heatgait

@@ -54,37 +54,50 @@ def timed(run, crops: np.ndarray, batch: int, repeats: int = 2) -> tuple[float, 
     return best, maps
 
 
-def compare_runtimes(pose, crops: np.ndarray, det_s: float, frames: int, batch: int,
+def compare_runtimes(pose, mmdet, frames: list, crops: np.ndarray, det_s: float, batch: int,
                      tmp: Path) -> None:
     """Prints and reports each runtime's speed and heatmap error against torch fp32."""
+    from heatgait.extract.detection.export import export_detector
+    from heatgait.extract.detection.exported import ExportedDetector
     from heatgait.extract.pose.export import export_pose
     from heatgait.extract.pose.exported import ExportedPoseBackend
+    from heatgait.extract.runtimes.onnxfile import open_model
 
     path = export_pose(pose, tmp / "pose.onnx")
-    runs = {"torch fp32": lambda c: pose.heatmaps(c).numpy()}
+    det_path = export_detector(mmdet, tmp / "det.onnx")
+    dets = {"torch": det_s}
+    for runtime in ("onnx", "openvino"):
+        detector = ExportedDetector(det_path, runtime, score_thr=0.0)
+        detector(frames[:batch])  # warm-up
+        start = time.perf_counter()
+        for i in range(0, len(frames), batch):
+            detector(frames[i:i + batch])
+        dets[runtime] = time.perf_counter() - start
+    runs = {"torch fp32": ("torch", lambda c: pose.heatmaps(c).numpy())}
     for name, runtime, precision in (("onnxruntime fp32", "onnx", "fp32"),
                                      ("openvino f32", "openvino", "fp32")):
-        runs[name] = ExportedPoseBackend(path, runtime, precision).heatmaps
+        runs[name] = (runtime, ExportedPoseBackend(path, runtime, precision).heatmaps)
     if has_bf16():
-        runs["openvino bf16"] = ExportedPoseBackend(path, "openvino", "bf16").heatmaps
+        runs["openvino bf16"] = ("openvino",
+                                 ExportedPoseBackend(path, "openvino", "bf16").heatmaps)
     else:
         print("openvino bf16: this CPU has no BF16 (OPTIMIZATION_CAPABILITIES): not measured")
     int8 = ExportedPoseBackend(path, "onnx")
-    from heatgait.extract.runtimes.onnxfile import open_model
-
     int8.session = open_model(quantize_int8(path, crops[:16], tmp / "int8.onnx"), "onnx",
                               kind="pose")
-    runs["onnxruntime int8"] = int8.heatmaps
-    results = {name: timed(run, crops, batch) for name, run in runs.items()}
+    runs["onnxruntime int8"] = ("onnx", int8.heatmaps)
+    results = {name: timed(run, crops, batch) for name, (_, run) in runs.items()}
     base_s, base = results["torch fp32"]
-    base_fps = frames / (det_s + base_s)
-    print(f"{len(crops)} crops, batch {batch}, detector (torch) {frames / det_s:.2f} frames/s")
+    n = len(frames)
+    base_fps = n / (det_s + base_s)
+    print(f"{len(crops)} crops, batch {batch}; detector frames/s: " +
+          ", ".join(f"{r} {n / s:.2f}" for r, s in dets.items()))
     print(f"{'runtime':18} {'crops/s':>8} {'x torch':>8} {'stage-1 frames/s':>17} "
           f"{'x torch':>8} {'max err':>9}")
     for name, (seconds, maps) in results.items():
-        fps = frames / (det_s + seconds)
+        fps = n / (dets[runs[name][0]] + seconds)
         err = float(np.abs(np.clip(maps, 0, 1) - np.clip(base, 0, 1)).max())
         print(f"{name:18} {len(crops) / seconds:8.2f} {base_s / seconds:8.2f} {fps:17.2f} "
               f"{fps / base_fps:8.2f} {err:9.2e}")
-        report(f"pose_{name.replace(' ', '_')}_crops_per_s", len(crops) / seconds, "crops/s",
-               len(crops) / base_s, "torch fp32")
+        report(f"stage1_{name.replace(' ', '_')}_frames_per_s", fps, "frames/s", base_fps,
+               "torch fp32")

@@ -72,7 +72,9 @@ def export(
         path = export_pose(backend, out)
     else:
         from heatgait.extract.detection.export import export_detector
+        from heatgait.extract.detection.mmdet import MMDetDetector
 
-        path = export_detector(str(det), str(det_weights) if det_weights else None, out,
-                               random_init)
+        detector = MMDetDetector.from_name(str(det), str(det_weights) if det_weights else None,
+                                           "cpu", random_init=random_init)
+        path = export_detector(detector, out)
     typer.echo(f"wrote {path}")

@@ -128,9 +128,9 @@ class ExtractConfig(_Checked):
     # the same up to 64 (heatgait.extract.pose.accel.batch_sizes)
     batch_size: int = 16
     precision: PosePrecision = "auto"  # pose forward: auto = fp16 autocast on CUDA, fp32 on the CPU
-    # which runtime runs the pose network: auto = the fastest installed one that kept fp32
-    # parity in benchmarks/bench_extract.py (openvino, then onnxruntime) for an mmpose model
-    # on the CPU, torch elsewhere (heatgait.extract.pose.runtime); same heatmaps within 1e-6
+    # which runtime runs the mmpose/mmdet networks: auto = the fastest installed one that kept
+    # fp32 parity in benchmarks/bench_extract.py --runtimes (openvino, then onnxruntime) on the
+    # CPU, torch on CUDA (heatgait.extract.runtimes.choice); heatmaps within 1e-8 of torch
     runtime: PoseRuntime = "auto"
     # "uint8-sqrt", not the linear "uint8" of earlier versions: on BlazePose heatmaps of
     # vtest.avi uint8 turned 88.8 % of the non-zero pixels (2.0 % of the mass) into 0, the

@@ -55,3 +55,30 @@ def test_an_export_of_another_model_or_runtime_is_refused(hrnet_export):
         from heatgait.extract.runtimes.onnxfile import read_metadata
 
         read_metadata(path, "embedder")
+
+
+def test_extract_with_the_export_imports_no_openmmlab(hrnet_export, vtest_frames, clip_writer,
+                                                      tmp_path):
+    """The install without mmcv: stage 1 from an exported pose model imports none of the
+    OpenMMLab stack (checked in a fresh interpreter) and records the runtime it used."""
+    import json
+    import subprocess
+    import sys
+
+    _, path = hrnet_export
+    clip = clip_writer(tmp_path / "in" / "001-nm-01-090.avi", vtest_frames[:2])
+    out = tmp_path / "shards"
+    script = (
+        "import sys\n"
+        "from heatgait.cli.app import main\n"
+        f"code = main(['extract', {str(clip)!r}, '--out', {str(out)!r}, '--pose', 'hrnet',"
+        f" '--pose-weights', {str(path)!r}, '--det', 'full-frame', '--runtime', 'onnx',"
+        " '--device', 'cpu', '-q', '--set', 'extract.min_frame_score=0.0',"
+        " '--set', 'extract.min_track_frames=1'])\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in"
+        " ('mmcv', 'mmdet', 'mmpose', 'mmengine')), code)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=300)
+    assert done.stdout.strip().splitlines()[-1] == "[] 0", done.stdout + done.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["pose_runtime"] == "onnx" and manifest["pose_model"] == "hrnet"

@@ -54,11 +54,20 @@ def default_score_threshold(detector: str) -> float:
 
 def build_detector(name: str, weights: str | None = None, device: str = "cpu",
                    score_thr: float | None = None, nms_thr: float = 0.3,
-                   random_init: bool = False) -> PersonDetector:
-    """``rtmdet-person``, ``rtmdet-tiny``, ``blazepose``, ``full-frame`` or an mmdet config path."""
+                   random_init: bool = False, runtime: str = "torch") -> PersonDetector:
+    """``rtmdet-person``, ``rtmdet-tiny``, ``blazepose``, ``full-frame`` or an mmdet config path;
+    ``runtime`` as ``runtimes.choice.resolve_runtime`` (onnx, openvino: an ONNX export)."""
+    from heatgait.extract.runtimes.choice import resolve_runtime
+
     if score_thr is None:
         score_thr = default_score_threshold(name)
     stack = DETECTOR_MODELS[name].stack if name in DETECTOR_MODELS else "mmdet"
+    runtime = resolve_runtime(runtime, stack == "mmdet", str(device), "fp32", weights,
+                              random_init, f"--det {name}")
+    if runtime != "torch":
+        from heatgait.extract.detection.exported import exported_detector
+
+        return exported_detector(name, weights, runtime, score_thr, nms_thr, random_init)
     if stack == "none":
         return FullFrameDetector()
     if stack == "litert":

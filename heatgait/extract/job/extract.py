@@ -108,7 +108,7 @@ def extract_videos(inputs: Sequence[str | Path], out_dir: str | Path, *,
     pose_backend = build_pose(cfg.pose, pose_weights, dev, random_init, cfg.precision,
                               cfg.runtime)
     person_detector = build_detector(cfg.detector, det_weights, dev, cfg.det_score_thr,
-                                     cfg.det_nms_thr, random_init)
+                                     cfg.det_nms_thr, random_init, cfg.runtime)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     if rank == 0:
@@ -127,6 +127,7 @@ def extract_videos(inputs: Sequence[str | Path], out_dir: str | Path, *,
                 "pose_precision": getattr(pose_backend, "precision", "fp32"),
                 "pose_runtime": getattr(pose_backend, "runtime", "torch"),
                 "detector": person_detector.name, "multi_person": multi,
+                "detector_runtime": getattr(person_detector, "runtime", "torch"),
                 "extract": {k: getattr(cfg, k) for k in cfg.__dataclass_fields__}}
         write_manifest(out, reports, info)
     return ExtractSummary(reports, out_dir=out, layout=used_layout, counts=counts, rank=rank)
