@@ -120,7 +120,7 @@ def main() -> None:
     if args.runtimes:
         from benchmarks.runtimes import compare_runtimes
 
-        compare_runtimes(pose, mmdet, frames, crops, det_s, args.batch_size, tmp)
+        compare_runtimes(pose, mmdet, frames, crops, args.batch_size, tmp)
         return
 
     # 2. heatgait

@@ -43,18 +43,25 @@ def quantize_int8(model: Path, crops: np.ndarray, out: Path) -> Path:
     return out
 
 
-def timed(run, crops: np.ndarray, batch: int, repeats: int = 2) -> tuple[float, np.ndarray]:
-    """(best seconds over ``repeats`` of all crops in batches, heatmaps of the last pass)."""
-    run(crops[:batch])  # warm-up
-    best, maps = float("inf"), None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        maps = np.concatenate([run(crops[i:i + batch]) for i in range(0, len(crops), batch)])
-        best = min(best, time.perf_counter() - start)
-    return best, maps
+def round_robin(runs: dict, inputs, batch: int, rounds: int = 3) -> dict:
+    """{name: (best seconds of a pass over ``inputs`` in batches, outputs of its last pass)}.
+
+    The runs take turns, round after round, so that a change in the machine's load (other
+    work shares it) hits every runtime alike; the best round of each counts."""
+    for run in runs.values():
+        run(inputs[:batch])  # warm-up: first calls allocate and pick kernels
+    best = {name: (float("inf"), None) for name in runs}
+    for _ in range(rounds):
+        for name, run in runs.items():
+            start = time.perf_counter()
+            out = [run(inputs[i:i + batch]) for i in range(0, len(inputs), batch)]
+            seconds = time.perf_counter() - start
+            if seconds < best[name][0]:
+                best[name] = (seconds, out)
+    return best
 
 
-def compare_runtimes(pose, mmdet, frames: list, crops: np.ndarray, det_s: float, batch: int,
+def compare_runtimes(pose, mmdet, frames: list, crops: np.ndarray, batch: int,
                      tmp: Path) -> None:
     """Prints and reports each runtime's speed and heatmap error against torch fp32."""
     from heatgait.extract.detection.export import export_detector
@@ -65,14 +72,10 @@ def compare_runtimes(pose, mmdet, frames: list, crops: np.ndarray, det_s: float,
 
     path = export_pose(pose, tmp / "pose.onnx")
     det_path = export_detector(mmdet, tmp / "det.onnx")
-    dets = {"torch": det_s}
+    detectors = {"torch": mmdet}
     for runtime in ("onnx", "openvino"):
-        detector = ExportedDetector(det_path, runtime, score_thr=0.0)
-        detector(frames[:batch])  # warm-up
-        start = time.perf_counter()
-        for i in range(0, len(frames), batch):
-            detector(frames[i:i + batch])
-        dets[runtime] = time.perf_counter() - start
+        detectors[runtime] = ExportedDetector(det_path, runtime, score_thr=0.0)
+    dets = {name: t for name, (t, _) in round_robin(detectors, frames, batch).items()}
     runs = {"torch fp32": ("torch", lambda c: pose.heatmaps(c).numpy())}
     for name, runtime, precision in (("onnxruntime fp32", "onnx", "fp32"),
                                      ("openvino f32", "openvino", "fp32")):
@@ -86,11 +89,13 @@ def compare_runtimes(pose, mmdet, frames: list, crops: np.ndarray, det_s: float,
     int8.session = open_model(quantize_int8(path, crops[:16], tmp / "int8.onnx"), "onnx",
                               kind="pose")
     runs["onnxruntime int8"] = ("onnx", int8.heatmaps)
-    results = {name: timed(run, crops, batch) for name, (_, run) in runs.items()}
+    timings = round_robin({name: run for name, (_, run) in runs.items()}, crops, batch)
+    results = {name: (t, np.concatenate(out)) for name, (t, out) in timings.items()}
     base_s, base = results["torch fp32"]
     n = len(frames)
-    base_fps = n / (det_s + base_s)
-    print(f"{len(crops)} crops, batch {batch}; detector frames/s: " +
+    base_fps = n / (dets["torch"] + base_s)
+    print(f"{len(crops)} crops, batch {batch}, best of 3 rounds taken in turn; detector "
+          "frames/s: " +
           ", ".join(f"{r} {n / s:.2f}" for r, s in dets.items()))
     print(f"{'runtime':18} {'crops/s':>8} {'x torch':>8} {'stage-1 frames/s':>17} "
           f"{'x torch':>8} {'max err':>9}")
