@@ -120,9 +120,24 @@ def test_files_that_are_not_the_runs_export_are_refused_in_one_line(exported, tm
                             model_file=tmp_path / "absent.onnx")
     gallery = tmp_path / "people"
     assert main(["gallery", "add", str(gallery), str(run), str(data), "--device", "cpu",
-                 "-q"]) == 0
+                 "--name-from", "subject", "-q"]) == 0
     assert main(["identify", str(data), "--gallery", str(gallery), "--runtime", "onnx",
                  "--model", str(tmp_path / "o.onnx"), "-o", str(tmp_path / "id"), "-q"]) == 1
+    # the gallery's own export (found beside the checkpoint it recorded) names as torch does
+    decisions = {}
+    for runtime in ("torch", "onnx"):
+        out = tmp_path / f"{runtime}.json"
+        assert main(["identify", str(data), "--gallery", str(gallery), "--runtime", runtime,
+                     "--device", "cpu", "--json", str(out), "-o", str(tmp_path / runtime),
+                     "-q"]) == 0
+        decisions[runtime] = [(r["sequence_key"], r["decision"], r["best_distance"]) for r in
+                              json.loads(out.read_text())["tracks"]]
+    assert len(decisions["torch"]) == 48  # 6 subjects x 2 views x 4 types
+    for (key, name, distance), (key2, name2, distance2) in zip(decisions["torch"],
+                                                               decisions["onnx"]):
+        # 1e-3: a walker's distance to its own enrolled sequence is a square root of float
+        # noise (1e-4 for 1e-8), which amplifies the 1e-7 embedding differences
+        assert (key, name) == (key2, name2) and abs(distance - distance2) < 1e-3
 
 
 def test_a_checkpoint_from_before_the_head_rename_still_loads(exported, tmp_path):
