@@ -12,6 +12,7 @@ comparisons:
   (rank-k never sees them); verification counts every other pair, genuine = same subject
   (another view), impostor = another subject (any view). Probes left without a genuine pair
   are skipped by both.
+- retrieval (Gait3D, GREW): only a sequence facing itself is removed; otherwise as re-id.
 
 All pairs are pooled (one threshold for every view, as a deployed system has). Scores are
 kept exactly up to :data:`EXACT_LIMIT` per side; beyond that (SUSTech1K-sized sets) a side is
@@ -37,6 +38,8 @@ PAIR_RULES = {
                   "and of a sequence with itself excluded",
     "reid": "genuine = same subject, impostor = other subject; gallery items with the probe's "
             "id and view, and the probe itself, excluded; probes without a genuine pair skipped",
+    "retrieval": "genuine = same subject, impostor = other subject; a sequence facing itself "
+                 "excluded; probes without a genuine pair skipped",
 }
 
 
@@ -108,7 +111,7 @@ def chunk_pairs(mode: str, labels: np.ndarray, views: np.ndarray, members: np.nd
     itself = members[:, None] == gallery[None, :]
     if mode == "cross-view":
         return ChunkPairs(same, itself, itself, ~(itself | same_view))
-    removed = itself | (same & same_view)
+    removed = itself if mode == "retrieval" else itself | (same & same_view)
     counted = ~removed
     counted &= (same & counted).any(axis=1)[:, None]  # no true match left: skipped
     return ChunkPairs(same, itself, removed, counted)

@@ -154,7 +154,7 @@ def format_markdown(reports: Sequence[TableReport], context: bool = True) -> str
     for report in reports:
         table = report.table
         header = ["", *[column_heading(table, c) for c in table.columns]]
-        lines = [f"### Table {table.number}: {table.caption}", "",
+        lines = [f"### {table.heading}: {table.caption}", "",
                  "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         shown = [r for r in table.rows if context or r.variant in {x.variant for x in report.rows}]
         for row in shown:
@@ -205,7 +205,7 @@ def save_png(reports: Sequence[TableReport], path: str | Path, spread: float = 1
                       fontsize=7)
         ax.set_yticks(range(len(rows)), [r.method for r in rows] or ["(no results)"],
                       fontsize=8)
-        ax.set_title(f"Table {table.number}: yours (paper)", fontsize=9, loc="left")
+        ax.set_title(f"{table.heading}: yours (paper)", fontsize=9, loc="left")
     if image is not None:
         fig.colorbar(image, ax=axes[:, 0].tolist(), shrink=0.8,
                      label="yours - paper (points)")
