@@ -156,14 +156,16 @@ def format_markdown(reports: Sequence[TableReport], context: bool = True) -> str
         header = ["", *[column_heading(table, c) for c in table.columns]]
         lines = [f"### {table.heading}: {table.caption}", "",
                  "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        word = "published" if table.title else "paper"  # a titled table is not the paper's
         shown = [r for r in table.rows if context or r.variant in {x.variant for x in report.rows}]
+        shown = [r for r in shown if not table.title or any(v is not None for v in r.values)]
         for row in shown:
-            lines.append("| " + " | ".join([f"{row.method} (paper)",
+            lines.append("| " + " | ".join([f"{row.method} ({word})",
                                             *[_number(v) for v in row.values]]) + " |")
         for row in report.rows:
             lines.append("| " + " | ".join([f"**{row.method} (yours)**",
                                             *[_number(v) for v in row.yours]]) + " |")
-            lines.append("| " + " | ".join([f"{row.method}: yours - paper",
+            lines.append("| " + " | ".join([f"{row.method}: yours - {word}",
                                             *[_number(v, True) for v in row.diff]]) + " |")
         if table.missing:
             lines += ["", f"Paper values: {table.missing}."]

@@ -226,7 +226,9 @@ def test_keypoint_results_sit_beside_openGaits_pose_based_numbers(tmp_path):
     out = runner.invoke(app, ["report", *map(str, paths), "--png", str(tmp_path / "k.png")])
     assert out.exit_code == 0, out.output
     assert "### Keypoint data sets:" in out.output and "Table 6" not in out.output
-    assert "| GaitGraph2 (OpenGait re-run) (paper) | 70.75 | 34.61 | - | 11.00 |" in out.output
+    assert "| GaitGraph2 (OpenGait re-run) (published) | 70.75 | 34.61 | - | 11.00 |" \
+        in out.output
+    assert "(heatgait) (published)" not in out.output  # no published numbers of its own
     yours = next(line for line in out.output.splitlines() if "(heatgait) (yours)" in line)
     cells = [c.strip() for c in yours.strip("|").split("|")][1:]
     want = [json.loads(p.read_text()) for p in paths]
