@@ -74,8 +74,21 @@ class ScoreCollector:
         self._bin(values)
 
     def _bin(self, values: np.ndarray) -> None:
-        clipped = np.clip(values, self.edges[0], self.edges[-1])
-        self.counts += np.histogram(clipped, bins=self.edges)[0]
+        """``np.histogram(values, self.edges)`` after clipping, bin for bin, in one pass.
+
+        (np.histogram with an edge array sorts blocks of 65,536 values and searches all 2^20
+        edges in each: 380 ns a score, twice the distance itself at OU-MVLP's 5.2e9 pairs.)
+        The bin comes from arithmetic, then is moved by one where the float64 edges say so,
+        so each value lands where a search of the edges puts it: edge i <= v < edge i+1, the
+        last bin closed.
+        """
+        edges, bins = self.edges, self.bins
+        clipped = np.clip(values.astype(np.float64), edges[0], edges[-1])
+        index = ((clipped - edges[0]) * (bins / (edges[-1] - edges[0]))).astype(np.intp)
+        np.clip(index, 0, bins - 1, out=index)
+        index -= clipped < edges[index]
+        index += (clipped >= edges[index + 1]) & (index < bins - 1)
+        self.counts += np.bincount(index, minlength=bins)
 
     def scores(self) -> Scores:
         if self.counts is not None:
