@@ -255,6 +255,10 @@ def test_grew_local_counts_unmatched_probes_as_misses_and_rounds():
     assert got == {"rank1": 25.0, "rank5": 75.0, "rank10": 75.0, "rank20": 75.0}
     assert any("not comparable to the GREW leaderboard" in n for n in result.notes)
     assert any("counted as misses" in n for n in result.notes)
+    keep = np.arange(9) != 3  # without S: rank-1 = 1/3, printed as the field rounds it
+    rounded = evaluate_embeddings(x[keep], *[np.asarray(c)[keep] for c in (labels, types, views)],
+                                  config, verification=False)
+    assert rounded.probe_sets["local"].metrics["rank1"] == 33.33
 
 
 def oumvlp_case():
