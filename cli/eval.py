@@ -79,7 +79,7 @@ def evaluate(
     from heatgait.evaluation.cross import unquoted_arrow
     from heatgait.evaluation.embedfile import save_embeddings as write_embeddings
     from heatgait.evaluation.report import format_table, save_heat_table, write_json
-    from heatgait.evaluation.run import evaluate_checkpoint, evaluate_file
+    from heatgait.evaluation.run import eval_recipe, evaluate_checkpoint, evaluate_file
     from heatgait.evaluation.submission import write_submission
 
     if cross is not None:
@@ -87,6 +87,10 @@ def evaluate(
         problem = unquoted_arrow(cross, redirected.name if redirected else None)
         if problem:
             raise UsageError(problem)
+    if submission is not None and protocol and \
+            not eval_recipe(None, protocol, None, overrides or [])[0].eval.submission_probe:
+        raise UsageError(f"--submission: protocol {protocol} has no submission file; it is "
+                         "GREW's (-p grew)")  # said before any embedding is computed
     if run is not None and checkpoint is not None and run != checkpoint:
         raise UsageError(f"two checkpoints given ({run} and --checkpoint {checkpoint}); give one")
     checkpoint = run or checkpoint

@@ -180,3 +180,11 @@ def test_eval_gait3d_reports_map_and_minp_with_its_listed_probes(tmp_path):
     assert data["details"]["probe_sets"]["all"]["num_probes"] == 5
     assert data["details"]["probe_sets"]["all"]["num_gallery"] == 10
     assert out.with_suffix(".png").read_bytes()[:4] == b"\x89PNG"  # ROC panel only
+
+
+def test_submission_with_another_protocol_is_refused_before_any_work(tmp_path, capsys):
+    path, _ = casia_like(tmp_path)
+    assert main(["eval", "--embeddings", str(path), "-p", "casia-b",
+                 "--submission", str(tmp_path / "s.csv")]) == 2
+    assert "--submission: protocol casia-b has no submission file" in capsys.readouterr().err
+    assert not (tmp_path / "s.csv").exists()
