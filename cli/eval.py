@@ -29,8 +29,8 @@ def evaluate(
         "recipe).", rich_help_panel="Protocol")] = None,
     cross: Annotated[str | None, typer.Option(
         "--cross", help="Cross-domain SOURCE->TARGET with codes CA (casia-b), CC (ccpg), SU "
-        "(sustech1k), e.g. 'CA->CC' (quote it: an unquoted > is a shell redirection) or "
-        "CA:CC.", rich_help_panel="Protocol")] = None,
+        "(sustech1k), OU (oumvlp), G3 (gait3d), GR (grew), e.g. 'CA->CC' (quote it: an "
+        "unquoted > is a shell redirection) or CA:CC.", rich_help_panel="Protocol")] = None,
     overrides: SetOption = None,
     json_out: Annotated[Path | None, typer.Option(
         "--json", help="Write the results as JSON here (and the per-view heat table as a PNG "
