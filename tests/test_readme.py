@@ -13,7 +13,8 @@ What is substituted, and why (nothing else is):
   paper's 60k iterations at full width are a GPU job.
 The shard folders ``shards/casia-b`` and ``shards/ccpg`` also hold small synthetic shards
 named after those data sets (``heatgait synth --recipe``), so that training and the
-cross-domain evaluation have subjects of both splits. Docker's own ``docker build`` / ``docker
+cross-domain evaluation have subjects of both splits. ``shards/grew`` and ``shards/gait3d``
+are synthetic walkers named as GREW and Gait3D name their sequences (``add_keypoint_shards``). Docker's own ``docker build`` / ``docker
 run`` wrappers are left out; the heatgait command inside each ``docker run`` is run.
 """
 
@@ -136,6 +137,43 @@ def add_synthetic_shards(work: Path) -> None:
             shard.rename(folder / shard.name)
 
 
+def keypoint_names() -> dict[str, list[tuple[str, str, str, int]]]:
+    """(subject, type, view, walker) of tiny sets named as GREW and Gait3D name sequences:
+    subjects from their split files (Gait3D's probes are its first listed ones); GREW's
+    unlabelled probes (subject "probe", type 03) are walkers of its test subjects."""
+    from heatgait.config import load_recipe
+    from heatgait.data.splits import load_split_list
+
+    grew = [(f"{s:05d}train", t, f"t{s}{t}", s) for s in (1, 2, 3) for t in ("01", "02")]
+    grew += [(f"{s:05d}", t, f"g{s}{t}", 10 + s) for s in range(1, 11) for t in ("01", "02")]
+    grew += [("probe", "03", f"{v:04d}vid", 11 + v) for v in range(3)]
+    listed = load_split_list(load_recipe("gait3d").split_file, "PROBE_SET")[:3]
+    gait3d = [(s, f"camid{c}_videoid1", "seq0", i) for i, s in enumerate(("0000", "0001", "0003"))
+              for c in (1, 2)]
+    for i, key in enumerate(listed):
+        subject, seq_type, view = key.split("-")
+        gait3d += [(subject, seq_type, view, 10 + i), (subject, "camid99_videoid1", "seq0", 10 + i)]
+    return {"grew": grew, "gait3d": gait3d}
+
+
+def add_keypoint_shards(work: Path) -> None:
+    """Shards named after GREW and Gait3D, drawn by the synthetic generator (until the
+    keypoint import's own fixtures stand in for them): ``shards/grew``, ``shards/gait3d``."""
+    from heatgait.data import write_shards
+    from heatgait.synth.generate import SynthOptions, make_record
+
+    opts = SynthOptions(subjects=30, seed=9, frames=(5, 7))
+    for name, rows in keypoint_names().items():
+        seen: dict[int, int] = {}
+        records = []
+        for subject, seq_type, view, walker in rows:
+            nth = seen[walker] = seen.get(walker, -1) + 1
+            record = make_record(opts, walker, ("nm-01", "nm-02")[nth % 2], ("000", "090")[nth % 2])
+            record.subject, record.type, record.view = subject, seq_type, view
+            records.append(record)
+        write_shards(records, work / "shards" / name, prefix="synth", progress=False)
+
+
 def run(argv: list[str], cwd: Path) -> subprocess.CompletedProcess:
     exe = [str(BIN / argv[0]), *argv[1:]]
     return subprocess.run(exe, cwd=cwd, capture_output=True, text=True, check=False,
@@ -156,11 +194,14 @@ def test_every_readme_command_runs_as_printed(tmp_path):
         if number:  # stage 1 resumes from the first document's shards instead of redoing them
             shutil.copytree(tmp_path / "work-0" / "shards" / "casia-b", work / "shards" / "casia-b")
         work.mkdir(exist_ok=True)
-        synthetic_added = False
+        synthetic_added = keypoint_added = False
         for argv in commands(doc):
             if not synthetic_added and argv[:2] in (["heatgait", "train"], ["torchrun"]):
                 add_synthetic_shards(work)
                 synthetic_added = True
+            if not keypoint_added and {"shards/grew", "shards/gait3d"} & set(argv):
+                add_keypoint_shards(work)
+                keypoint_added = True
             final = substitute(argv, tree)
             done = run(final, work)
             if done.returncode != 0:

@@ -49,7 +49,8 @@ DetectorName = Annotated[str, OneOf(DETECTOR_NAMES, config_files=True)]
 ModelName = Annotated[str, OneOf(VARIANT_NAMES)]
 HeatmapKind = Literal["raw", "regenerated"]
 InitScheme = Literal["xavier", "torch"]  # heatgait.models.init
-EvalMode = Literal["cross-view", "reid"]
+EvalMode = Literal["cross-view", "reid", "retrieval"]
+UnmatchedRule = Literal["skip", "miss"]
 MatchRule = Literal["exact", "substring"]
 
 
@@ -189,11 +190,16 @@ class TrainConfig(_Checked):
 class EvalConfig(_Checked):
     """The evaluation protocol, as data: gallery and probe sets by sequence type.
 
-    ``mode`` is ``cross-view`` (CASIA-B, SUSTech1K: rank-k for every (probe view, gallery view)
-    pair, identical views excluded, averaged over views) or ``reid`` (CCPG: all views at once,
-    each probe ignoring gallery items that share both its id and its view; rank-k and mAP).
-    ``match`` says how types are compared: ``exact`` or ``substring``. ``galleries`` gives a
-    probe set its own gallery (CCPG pairs each probe set with one); others use ``gallery``.
+    ``mode`` is ``cross-view`` (CASIA-B, SUSTech1K, OU-MVLP: rank-k for every (probe view,
+    gallery view) pair, identical views excluded, averaged over views), ``reid`` (CCPG: all
+    views at once, each probe ignoring gallery items that share both its id and its view;
+    rank-k, mAP, mINP) or ``retrieval`` (Gait3D, GREW: all of the gallery at once, nothing
+    removed; no per-view table, as views there are per-sequence names).
+    ``match`` says how types are compared: ``exact`` or ``substring``; the type ``"*"`` matches
+    every type. ``galleries`` gives a probe set its own gallery (CCPG pairs each probe set with
+    one); others use ``gallery``. ``probe_list`` names a list in the split file of probe
+    sequences as ``ID-TYPE-VIEW`` (Gait3D's PROBE_SET): probes are then the listed sequences
+    of the probe types, and the gallery the unlisted ones of the gallery types.
     """
 
     SECTION = "eval"
@@ -207,6 +213,17 @@ class EvalConfig(_Checked):
     ranks: list[int] = field(default_factory=lambda: [1])  # rank-k accuracies computed
     metrics: list[str] = field(default_factory=lambda: ["rank1"])  # reported: rankK, mAP
     mean_over: list[str] = field(default_factory=list)  # probe sets in "mean" (empty: all)
+    probe_list: str = ""  # split-file key listing the probe sequences (Gait3D: PROBE_SET)
+    # reid/retrieval: a probe with no true match in its gallery is skipped (Gait3D's and CCPG's
+    # evaluators) or counted as a miss (GREW's local evaluator divides by every probe)
+    unmatched: UnmatchedRule = "skip"
+    decimals: int | None = None  # round rank-k to this many decimals (GREW's local: 2)
+    # `heatgait eval --submission`: probe types scored against gallery types, top-k subject
+    # ids per probe (GREW's CodaLab file: probe type 03 vs gallery 01 and 02, 20 ranks)
+    submission_probe: list[str] = field(default_factory=list)
+    submission_gallery: list[str] = field(default_factory=list)
+    submission_ranks: int = 20
+    note: str = ""  # a caveat printed with every result (GREW: not the leaderboard's protocol)
     chunk_size: int = 4096  # probes per distance chunk (bounds memory for big galleries)
 
 
