@@ -1,5 +1,6 @@
 """The README is executable: every heatgait command shown in README.md and docker/README.md runs,
-word for word, in README order, and must succeed.
+word for word, and must succeed. Commands run in chains of sections (``CHAINS``), each chain in
+README order in a folder of its own, the chains side by side under pytest-xdist.
 
 What is substituted, and why (nothing else is):
 - data paths: ``/data/CASIA-B/videos`` (and the container's ``/videos``) become a tiny
@@ -14,8 +15,9 @@ What is substituted, and why (nothing else is):
 The shard folders ``shards/casia-b`` and ``shards/ccpg`` also hold small synthetic shards
 named after those data sets (``heatgait synth --recipe``), so that training and the
 cross-domain evaluation have subjects of both splits. ``shards/grew`` and ``shards/gait3d``
-are synthetic walkers named as GREW and Gait3D name their sequences (``add_keypoint_shards``). Docker's own ``docker build`` / ``docker
-run`` wrappers are left out; the heatgait command inside each ``docker run`` is run.
+are synthetic walkers named as GREW and Gait3D name their sequences (``add_keypoint_shards``).
+Docker's own ``docker build`` / ``docker run`` wrappers are left out; the heatgait command
+inside each ``docker run`` is run.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -48,21 +49,62 @@ def shell_blocks(text: str) -> list[str]:
     return re.findall(r"```bash\n(.*?)```", text, flags=re.S)
 
 
+def block_commands(block: str) -> list[list[str]]:
+    """Every heatgait (or torchrun) command of one shell block, as argv, in order."""
+    found = []
+    for line in block.replace("\\\n", " ").splitlines():
+        words = shlex.split(line, comments=True)
+        if not words:
+            continue
+        if words[0] == "docker":
+            if IMAGE not in words or words[1] == "build":
+                continue
+            words = words[words.index(IMAGE) + 1:]
+        if words and words[0] in ("heatgait", "torchrun"):
+            found.append(words)
+    return found
+
+
+def sections(doc: Path) -> list[tuple[str, list[list[str]]]]:
+    """(``## `` section title, its commands in order) of a document's sections with commands."""
+    out = []
+    for number, part in enumerate(re.split(r"^## ", doc.read_text(), flags=re.M)):
+        title = part.splitlines()[0].strip() if number else ""  # "": before the first section
+        found = [argv for block in shell_blocks(part) for argv in block_commands(block)]
+        if found:
+            out.append((title, found))
+    return out
+
+
 def commands(doc: Path) -> list[list[str]]:
     """Every heatgait (or torchrun) command of a document, as argv, in order."""
-    found = []
-    for block in shell_blocks(doc.read_text()):
-        for line in block.replace("\\\n", " ").splitlines():
-            words = shlex.split(line, comments=True)
-            if not words:
-                continue
-            if words[0] == "docker":
-                if IMAGE not in words or words[1] == "build":
-                    continue
-                words = words[words.index(IMAGE) + 1:]
-            if words and words[0] in ("heatgait", "torchrun"):
-                found.append(words)
-    return found
+    return [argv for _, found in sections(doc) for argv in found]
+
+
+# The README's commands run in chains: each chain in a folder of its own, its sections in README
+# order, so that pytest-xdist runs the chains side by side. A section joins the chain whose
+# title prefix it starts with (a section that uses another's output joins that chain); the
+# sections of no chain run together in "other", docker/README.md is the chain "docker".
+CHAINS = {
+    "synthetic": ("Try it without a data set", "Who is this walker?"),
+    "casia-b": ("A real run on CASIA-B",),
+    "keypoints": ("Keypoint data sets",),
+}
+
+
+def chain_of(doc: Path, title: str) -> str:
+    if doc != DOCS[0]:
+        return "docker"
+    for chain, prefixes in CHAINS.items():
+        if title.startswith(prefixes):
+            return chain
+    return "other"
+
+
+def chain_commands(chain: str) -> list[tuple[Path, list[str]]]:
+    """(document, argv) of one chain, in document order."""
+    return [(doc, argv) for doc in DOCS for title, found in sections(doc)
+            if chain_of(doc, title) == chain for argv in found]
 
 
 def substitute(argv: list[str], tree: Path) -> list[str]:
@@ -185,26 +227,34 @@ def test_every_document_shows_commands():
         assert commands(doc), f"{doc.name} shows no heatgait command"
 
 
+def test_every_command_belongs_to_one_chain():
+    chained = [argv for chain in (*CHAINS, "other", "docker") for _, argv in chain_commands(chain)]
+    assert sorted(map(shlex.join, chained)) == sorted(
+        shlex.join(argv) for doc in DOCS for argv in commands(doc))
+
+
 @pytest.mark.slow
-def test_every_readme_command_runs_as_printed(tmp_path):
+@pytest.mark.parametrize("chain", [*CHAINS, "other", "docker"])
+def test_every_readme_command_runs_as_printed(chain: str, tmp_path: Path):
+    todo = chain_commands(chain)
+    if not todo:  # a chain with no section left (no README section of its titles)
+        pytest.fail(f"chain {chain!r} has no commands: update CHAINS in {__name__}")
     tree = make_casia_tree(tmp_path / "data")
+    work = tmp_path / "work"
+    work.mkdir()
     failures = []
-    for number, doc in enumerate(DOCS):
-        work = tmp_path / f"work-{number}"  # each document from a folder of its own
-        if number:  # stage 1 resumes from the first document's shards instead of redoing them
-            shutil.copytree(tmp_path / "work-0" / "shards" / "casia-b", work / "shards" / "casia-b")
-        work.mkdir(exist_ok=True)
-        synthetic_added = keypoint_added = False
-        for argv in commands(doc):
-            if not synthetic_added and argv[:2] in (["heatgait", "train"], ["torchrun"]):
-                add_synthetic_shards(work)
-                synthetic_added = True
-            if not keypoint_added and {"shards/grew", "shards/gait3d"} & set(argv):
-                add_keypoint_shards(work)
-                keypoint_added = True
-            final = substitute(argv, tree)
-            done = run(final, work)
-            if done.returncode != 0:
-                failures.append(f"{doc.name}: {shlex.join(argv)}\n  ran: {shlex.join(final)}"
-                                f"\n  exit {done.returncode}: {done.stderr.strip()[-600:]}")
+    synthetic_added = keypoint_added = False
+    for doc, argv in todo:
+        if not synthetic_added and argv[:2] in (["heatgait", "train"], ["torchrun"]):
+            add_synthetic_shards(work)
+            synthetic_added = True
+        if not keypoint_added and {"shards/grew", "shards/gait3d"} & set(argv):
+            add_keypoint_shards(work)
+            keypoint_added = True
+        final = substitute(argv, tree)
+        done = run(final, work)
+        if done.returncode != 0:
+            failures.append(f"{doc.name}: {shlex.join(argv)}\n  ran: {shlex.join(final)}"
+                            f"\n  exit {done.returncode}: {done.stderr.strip()[-600:]}")
+            break  # later commands of the chain use this one's output
     assert not failures, "\n".join(failures)
