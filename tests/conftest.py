@@ -67,26 +67,8 @@ def restore_quiet_state():
 
 @pytest.fixture(scope="session")
 def tiny_gallery(tmp_path_factory):
-    """A synthetic set (4 subjects, nm-01/nm-02, 2 views), a toy run trained on it (2
-    iterations of a narrow network) and a calibrated gallery of its nm-01 sequences; built
+    """A toy run and its calibrated gallery (tests.gallery.helpers.build_tiny_gallery), built
     once, only for the tests that ask for it (streaming, verify). -> (data, run, gallery)."""
-    from heatgait.config import load_recipe
-    from heatgait.gallery.calibrate import calibrate_from_shards
-    from heatgait.gallery.enrol import enrol
-    from heatgait.synth.generate import generate_dataset
-    from heatgait.training.run import train
-    from tests.gallery.helpers import copy_sequences
+    from tests.gallery.helpers import build_tiny_gallery
 
-    root = tmp_path_factory.mktemp("tiny-gallery")
-    data, run, gallery = root / "data", root / "run", root / "people"
-    generate_dataset(data, subjects=4, views=("000", "090"), frames=(10, 14),
-                     types=("nm-01", "nm-02"), progress=False)
-    recipe = load_recipe(str(data / "recipe.yaml"), [
-        "model.channels=[8, 16, 32, 64]", "model.embed_dim=16", "model.parts=4",
-        "train.iterations=2", "train.checkpoint_every=2", "data.batch_p=2", "data.batch_k=2",
-        "data.frames_per_sequence=4", "data.num_workers=0", "data.test_batch_size=8"])
-    train(recipe, [data], run, device="cpu", progress=False)
-    copy_sequences(data, root / "enrol", lambda s: s.type == "nm-01")
-    enrol(gallery, run, [root / "enrol"], name_from="subject", device="cpu")
-    calibrate_from_shards(gallery, [data], far=0.1, device="cpu")
-    return data, run, gallery
+    return build_tiny_gallery(tmp_path_factory.mktemp("tiny-gallery"))

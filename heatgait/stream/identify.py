@@ -233,6 +233,20 @@ class StreamIdentifier:
         return draw(frame.image, [p.box for p in people], labels, colors)
 
 
+def share_cpu_threads(device: str, runtime_threads: int = 2) -> None:
+    """On the CPU, leave the LiteRT models their threads (2 each call, one model at a time):
+    torch's and LiteRT's thread pools both spin while they wait, and when they add up to more
+    threads than cores each frame's encoder step took 20 ms alone but 1.7 s right after a
+    detector call (2 cores, toy network; measured for issue 22). Only ever lowers torch's."""
+    import os
+
+    import torch
+
+    if device == "cpu":
+        free = max(1, (os.cpu_count() or 1) - runtime_threads)
+        torch.set_num_threads(min(torch.get_num_threads(), free))
+
+
 def open_stream(source: str, gallery_dir: str | Path, *, threshold: float | None = None,
                 checkpoint: str | Path | None = None, overrides: list[str] | None = None,
                 pose: str = "blazepose", detector: str = "blazepose",
@@ -258,7 +272,15 @@ def open_stream(source: str, gallery_dir: str | Path, *, threshold: float | None
     built_pose = build_pose(pose, pose_weights, str(model.device))
     built_detector = build_detector(detector, None, str(model.device))
     stage = FrameStage(built_detector, built_pose, cfg)
+    from heatgait.config.stage1 import DETECTOR_MODELS, POSE_MODELS
+
+    if any(name in table and table[name].stack == "litert"
+           for name, table in ((pose, POSE_MODELS), (detector, DETECTOR_MODELS))):
+        share_cpu_threads(model.device.type)
     limit = pick_threshold(gallery, threshold)
+    stage.warm_up()
+    encoder.encode(np.zeros((1, 17, 64, 48), np.uint8), np.array([[1.0, 0.0, 1.0, 0.0]],
+                                                                   np.float32))
     reader = PacedReader(source, pace=pace, max_frames=max_frames)  # last: it starts reading
     return StreamIdentifier(reader, stage, encoder, gallery, settings, limit,
                             model.normalize, cfg.storage)

@@ -87,6 +87,12 @@ class FrameStage:
             people.append(Person(track, box, score, stored))
         return people
 
+    def warm_up(self, size: tuple[int, int] = (480, 640)) -> None:
+        """One pass of both models on a black frame (their first call allocates and plans),
+        outside the tracker, so that the stream's first frames are not slowed by it."""
+        self.detector([np.zeros((*size, 3), np.uint8)])
+        self.pose(np.zeros((1, *self.pose.input_size, 3), np.uint8))
+
     def ended(self) -> list[Track]:
         """Tracks the tracker has given up since the last call (and forgets)."""
         return self.tracker.prune(KEEP_OBSERVATIONS)
