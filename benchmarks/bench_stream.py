@@ -96,11 +96,13 @@ def main() -> None:
     print(f"vtest.avi at {stream.reader.fps:g} frames/s; identity after {s.min_frames} kept "
           f"frames, window {s.window}, every {s.every}")
     first_seen: dict[int, float] = {}
+    kept: dict[int, int] = {}
     events = []
 
     def on_frame(frame, people) -> None:
         for person in people:
             first_seen.setdefault(person.track, frame.position_s)
+            kept[person.track] = kept.get(person.track, 0) + (person.stored is not None)
 
     summary = stream.run(on_event=events.append, on_frame=on_frame)
     firsts = [e for e in events if e.kind == "identity"]
@@ -111,6 +113,10 @@ def main() -> None:
           f"({summary.processed_fps:.2f} processed frames/s)")
     print(f"tracks: {summary.tracks} seen, {summary.tracks_named} named; {summary.events} "
           f"events; {summary.reencoded} frames encoded again (window normalisation moved)")
+    lengths = np.array(sorted(kept.values(), reverse=True))
+    print(f"kept frames per track: longest {lengths[:5].tolist()}; tracks with >= 10: "
+          f"{int((lengths >= 10).sum())}, >= {s.min_frames}: {int((lengths >= s.min_frames).sum())}"
+          f"; one-frame tracks: {int((lengths <= 1).sum())}")
     print("seconds per stage: " + ", ".join(f"{k} {v:.1f}" for k, v in summary.seconds.items()))
     if wall:
         print(f"latency, first processed frame -> first identity, over {len(wall)} tracks: "

@@ -114,6 +114,7 @@ class StreamIdentifier:
         self.summary = StreamSummary(reader.name, reader.fps, self.threshold, source,
                                      notes=list(notes))
         self.live: dict[int, _Live] = {}
+        stage.fps = reader.fps
 
     def _identify(self, due: list[tuple[int, _Live]], frame: Frame, final: bool = False
                   ) -> list[Event]:
@@ -146,9 +147,9 @@ class StreamIdentifier:
         done = [(t, self.live.pop(t)) for t in tracks if t in self.live]
         named = [(t, live) for t, live in done if live.name or
                  len(live.window) >= self.settings.min_frames]
-        for _, live in done:
-            self.summary.reencoded += live.window.reencoded
-        return self._identify(named, frame, final=True) if named else []
+        events = self._identify(named, frame, final=True) if named else []
+        self.summary.reencoded += sum(live.window.reencoded for _, live in done)
+        return events
 
     def _step(self, frame: Frame) -> tuple[list[Person], list[Event]]:
         people = self.stage(frame.index, frame.image)

@@ -28,6 +28,7 @@ from heatgait.extract.pose.crop import crop_people
 from heatgait.extract.tracking.tracker import Track, Tracker
 
 KEEP_OBSERVATIONS = 64  # per live track in the tracker (Tracker.prune)
+WALK_HEIGHTS_PER_S = 0.8  # a walker's pace in body heights a second (1.4 m/s, 1.7 m tall)
 
 
 @dataclass
@@ -47,13 +48,15 @@ class FrameStage:
     detector: PersonDetector
     pose: PoseBackend
     cfg: ExtractConfig
+    fps: float = 10.0  # of the source: the step between processed frames in seconds
     tracker: Tracker = field(default_factory=Tracker)
     seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     _last: int | None = None
     _step: float = 1.0
 
     def __post_init__(self) -> None:
-        self._gaps = (self.tracker.max_gap, self.tracker.max_hidden_gap)
+        self._gaps = (self.tracker.max_gap, self.tracker.max_hidden_gap,
+                      self.tracker.max_center_dist)
 
     def _stretch_gaps(self, index: int) -> None:
         if self._last is not None:
@@ -62,6 +65,7 @@ class FrameStage:
         scale = max(1.0, self._step)
         self.tracker.max_gap = int(np.ceil(self._gaps[0] * scale))
         self.tracker.max_hidden_gap = int(np.ceil(self._gaps[1] * scale))
+        self.tracker.max_center_dist = max(self._gaps[2], WALK_HEIGHTS_PER_S * self._step / self.fps)
 
     def __call__(self, index: int, image: np.ndarray) -> list[Person]:
         """The walkers of frame ``index`` (RGB uint8 [H, W, 3])."""
