@@ -82,6 +82,10 @@ def identify(
 
         if inputs:
             raise UsageError("give either INPUTS or --stream SOURCE, not both")
+        for flag, value in (("--json", json_out), ("--png", png)):
+            if value is not None:
+                raise UsageError(f"{flag} is for INPUTS; with --stream use --events FILE "
+                                 "(JSON lines) and --video-out FILE")
         identify_stream(stream, gallery, threshold=threshold, checkpoint=checkpoint,
                         events=events, video_out=video_out, overrides=overrides or [],
                         pose=pose, det=det, pose_weights=pose_weights, max_frames=max_frames,

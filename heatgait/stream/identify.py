@@ -63,7 +63,7 @@ class StreamSummary:
     threshold_source: str
     frames_read: int = 0
     frames_processed: int = 0
-    frames_skipped: int = 0
+    frames_skipped: int = 0  # read but not processed: read = processed + skipped
     tracks: int = 0  # tracks seen
     tracks_named: int = 0  # tracks that got an identity event
     events: int = 0
@@ -208,7 +208,8 @@ class StreamIdentifier:
         finally:
             self.gallery.close()
         s = self.summary
-        s.frames_read, s.frames_skipped = self.reader.read, self.reader.skipped
+        # skipped: replaced in the mailbox, or (Ctrl-C) taken but not finished
+        s.frames_read, s.frames_skipped = self.reader.read, self.reader.read - s.frames_processed
         s.error = self.reader.error
         s.wall_s = time.monotonic() - started
         s.seconds = {k: round(v, 3) for k, v in self.stage.seconds.items()}

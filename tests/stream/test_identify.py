@@ -96,3 +96,30 @@ def test_streamed_track_equals_offline_embedding(tiny_gallery, tmp_path):
         gaps = np.abs(offline - event.embedding[None]).reshape(len(offline), -1).max(axis=1)
         assert gaps.min() < 1e-5, (event.track, gaps)
     assert len(ends) == sum(t.frames >= 10 for t in found.tracks)
+
+
+def test_ctrl_c_on_the_command_line_prints_the_summary(tiny_gallery, tmp_path):
+    """The real thing: SIGINT to a running `heatgait identify --stream` process."""
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    _, _, gallery = tiny_gallery
+    exe = Path(sys.executable).parent / "heatgait"
+    events = tmp_path / "events.jsonl"
+    proc = subprocess.Popen([str(exe), "identify", "--stream", str(require_vtest()), "--gallery",
+                             str(gallery), "--events", str(events), "--device", "cpu"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().startswith("streaming ")  # the loop has started
+        time.sleep(1.0)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    read, processed, skipped = map(int, __import__("re").search(
+        r"interrupted: (\d+) frames read, (\d+) processed, (\d+) skipped", out).groups())
+    assert 0 < read < 795 and processed + skipped == read
+    assert events.exists()
