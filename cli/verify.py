@@ -78,10 +78,11 @@ def verify(
             write_text(json_out, json.dumps(verdict.to_dict(), indent=1) + "\n")
     except HeatgaitError as exc:
         raise Trouble(str(exc)) from exc
-    except (OSError, ValueError, RuntimeError) as exc:  # still trouble, never "different"
+    except Exception as exc:  # even a bug is trouble (2): exit 1 must only mean "different"
         if debug_requested():
             raise
-        raise Trouble(f"{type(exc).__name__}: {exc}") from exc
+        raise Trouble(f"internal error: {type(exc).__name__}: {exc} (rerun with "
+                      "HEATGAIT_DEBUG=1 for the traceback and report it)") from exc
     for note in verdict.notes:
         say(f"note: {note}", quiet)
     asked = f" at FAR {verdict.far:g}" if verdict.far is not None else ""

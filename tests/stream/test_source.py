@@ -42,7 +42,7 @@ def test_slow_processing_skips_and_counts_frames(tmp_path):
     assert reader.skipped >= 10 and len(taken) <= 20
     # no queue: the run lasts about the video, not 30 x 0.1 s, and each frame taken was the
     # newest one (taken within a processing step of its release), in source order
-    assert elapsed < 2.0
+    assert elapsed < 2.5  # queued, it would take 3 s
     assert max(lags) < 0.1 + 0.5
     assert taken == sorted(taken) and np.diff(taken).max() >= 2
 
