@@ -280,6 +280,13 @@ def open_stream(source: str, gallery_dir: str | Path, *, threshold: float | None
            for name, table in ((pose, POSE_MODELS), (detector, DETECTOR_MODELS))):
         share_cpu_threads(model.device.type)
     limit = pick_threshold(gallery, threshold)
+    cap = model.max_frames
+    if cap and (settings.window == 0 or settings.window > cap):
+        # offline, a longer sequence is cut to `cap` evenly spaced frames; a live window keeps
+        # the latest `cap` (the same frames when the window is full)
+        limit[2].append(f"stream.window {settings.window or 'all'} is above the model's "
+                        f"data.max_test_frames {cap}: windows hold the latest {cap} frames")
+        settings.window = max(cap, settings.min_frames)
     stage.warm_up()
     encoder.encode(np.zeros((1, 17, 64, 48), np.uint8), np.array([[1.0, 0.0, 1.0, 0.0]],
                                                                    np.float32))
