@@ -63,3 +63,12 @@ def restore_quiet_state():
     os.environ.update(environ)
     warnings.showwarning = show
     logging.disable(level)
+
+
+@pytest.fixture(scope="session")
+def tiny_gallery(tmp_path_factory):
+    """A toy run and its calibrated gallery (tests.gallery.helpers.build_tiny_gallery), built
+    once, only for the tests that ask for it (streaming, verify). -> (data, run, gallery)."""
+    from tests.gallery.helpers import build_tiny_gallery
+
+    return build_tiny_gallery(tmp_path_factory.mktemp("tiny-gallery"))

@@ -227,8 +227,29 @@ class EvalConfig(_Checked):
     chunk_size: int = 4096  # probes per distance chunk (bounds memory for big galleries)
 
 
+@dataclass
+class StreamConfig(_Checked):
+    """Live identification (``heatgait identify --stream``, heatgait.stream): when a track is
+    named and on which of its frames. Not part of the embedding: the window is embedded as a
+    stored sequence of those frames would be."""
+
+    SECTION = "stream"
+    min_frames: int = 30  # kept frames a track needs before its first identity
+    window: int = 60  # identity from the track's latest N kept frames (0: all since it began)
+    every: int = 5  # new kept frames of a track between two identity updates
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.min_frames < 1 or self.every < 1:
+            raise ConfigError(f"stream.min_frames {self.min_frames} and stream.every "
+                              f"{self.every} must be 1 or more")
+        if self.window and self.window < self.min_frames:
+            raise ConfigError(f"stream.window {self.window} is shorter than stream.min_frames "
+                              f"{self.min_frames}; give 0 (the whole track) or at least that")
+
+
 SECTIONS: dict[str, type] = {"data": DataConfig, "extract": ExtractConfig, "model": ModelConfig,
-                             "train": TrainConfig, "eval": EvalConfig}
+                             "train": TrainConfig, "eval": EvalConfig, "stream": StreamConfig}
 
 
 @dataclass
@@ -241,6 +262,7 @@ class Recipe:
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
+    stream: StreamConfig = field(default_factory=StreamConfig)
     source: str = ""  # file the recipe came from (not a YAML key; set by the loader)
 
     def resolve(self, name: str) -> Path:

@@ -56,6 +56,8 @@ SECTIONS_OUT = {
                "input, recorded by each shard, not of the model that embeds it",
     "train": "optimisation: its effect is in the weights, which are hashed",
     "eval": "the scoring protocol, applied after embedding",
+    "stream": "when a live track is named and on which frames; each window is embedded as "
+              "a stored sequence of those frames",
 }
 # what version 1 used whatever the recipe said (the values a key takes to embed as it did)
 VERSION1_IMPLIED = {("data", "heatmaps"): "raw", ("model", "translate_below"): True}
