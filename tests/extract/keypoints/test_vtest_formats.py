@@ -107,3 +107,42 @@ def test_import_renders_resumes_and_is_recorded(vtest_walkers, walker_dir, tmp_p
     peak = maps.reshape(*maps.shape[:2], -1).max(-1)
     # peak = score at the joint; the nearest pixel centre is at most 0.71 px off (sigma 2)
     assert (peak <= kp[..., 2] + 0.01).all() and (peak >= 0.93 * kp[..., 2] - 0.01).all()
+
+
+def test_import_train_eval_on_vtest_keypoints(vtest_walkers, tmp_path, capsys):
+    """Each walker split in two: gallery "01" (view 090) and probe "00" (view 000)."""
+    import json
+
+    import yaml
+
+    from heatgait.cli.app import main
+    from heatgait.config.loading import find_recipe
+
+    halves = []
+    for subject, _, _, kp, frames in vtest_walkers:
+        cut = len(kp) // 2
+        halves += [(subject, "01", "090", kp[:cut], frames[:cut]),
+                   (subject, "00", "000", kp[cut:], frames[cut:])]
+    root = writers.write_pickles(tmp_path / "kp", halves)
+    subjects = sorted({h[0] for h in halves})
+    split = tmp_path / "split.json"
+    split.write_text(json.dumps({"TRAIN_SET": subjects[:2], "TEST_SET": subjects[2:]}))
+    recipe = yaml.safe_load(find_recipe("casia-b").read_text())
+    recipe["data"].update(dataset="vtest-keypoints", code="VT", split=str(split))
+    recipe["eval"].update(protocol="vtest", gallery=["01"], probes={"NM": ["00"]})
+    (tmp_path / "recipe.yaml").write_text(yaml.safe_dump(recipe))
+    out = tmp_path / "shards"
+    assert main(["import", str(root), "--out", str(out), "--dataset", "vtest-keypoints",
+                 "-q"]) == 0
+    assert f"{len(halves)} new sequence(s)" in capsys.readouterr().out
+    run = tmp_path / "run"
+    sets = ["model.channels=[4, 8, 8, 16]", "model.embed_dim=8", "model.parts=4",
+            "data.batch_p=2", "data.batch_k=2", "data.frames_per_sequence=3",
+            "data.num_workers=0", "train.iterations=2", "train.milestones=[2]"]
+    args = ["train", "-p", str(tmp_path / "recipe.yaml"), "-d", str(out), "--out", str(run),
+            "--device", "cpu", "--quiet"]
+    assert main(args + [a for s in sets for a in ("--set", s)]) == 0, capsys.readouterr()
+    results = tmp_path / "results.json"
+    assert main(["eval", str(run), "--data", str(out), "--device", "cpu", "--json",
+                 str(results)]) == 0, capsys.readouterr()
+    assert 0.0 <= json.loads(results.read_text())["mean"]["rank1"] <= 100.0
