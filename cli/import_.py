@@ -27,7 +27,9 @@ def import_reference(
                                            "skeletongait (Table 4's regenerated maps).")
                          ] = "pose-model",
     storage: Annotated[str, typer.Option(help="uint8-sqrt (default: 8 bits that keep the faint "
-                                         "shade), uint8 (linear) or float16.")] = "uint8-sqrt",
+                                         "shade), uint8 (linear), float16, or keypoints "
+                                         "(keypoint imports: no maps stored, drawn from the "
+                                         "keypoints on every read).")] = "uint8-sqrt",
     quiet: QuietOption = False,
 ) -> None:
     """Convert heatmaps already extracted in the reference layout, or the 2D keypoints of a
@@ -36,18 +38,21 @@ def import_reference(
 
     WARNING: unpickling runs code. Only import pickles you trust.
     """
-    from heatgait.data.schema import STORAGES
+    from heatgait.data.schema import KEYPOINTS_STORAGE, STORAGES
     from heatgait.errors import UsageError
     from heatgait.extract.keypoints.importer import FORMATS, detect_format, import_keypoints
 
     if not root.exists():
         raise UsageError(f"{root}: no such file or folder; give the root of the data set's tree")
-    if storage not in STORAGES:
-        raise UsageError(f"--storage {storage}: use {', '.join(STORAGES)}")
+    if storage not in (*STORAGES, KEYPOINTS_STORAGE):
+        raise UsageError(f"--storage {storage}: use {', '.join(STORAGES)} or keypoints")
     if format_ and format_ not in ("heatmaps", *FORMATS):
         raise UsageError(f"--format {format_}: use heatmaps, {', '.join(FORMATS)}")
     fmt = format_ or detect_format(root)
     if fmt == "heatmaps":
+        if storage == KEYPOINTS_STORAGE:
+            raise UsageError("--storage keypoints is for keypoint imports; heatmap pickles "
+                             "are stored as maps: use uint8-sqrt, uint8 or float16")
         _import_heatmaps(root, out, dataset, storage, quiet)
         return
     result = import_keypoints(root, out, fmt=fmt, dataset=dataset, rendering=rendering,

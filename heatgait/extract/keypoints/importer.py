@@ -28,7 +28,7 @@ import numpy as np
 from heatgait.data.records import SequenceRecord
 from heatgait.data.regenerate import regenerate_heatmaps, regenerated_keypoints
 from heatgait.data.render import DEFAULT_RENDERING, RENDERINGS, SIGMA, render_pose_model
-from heatgait.data.schema import DEFAULT_STORAGE
+from heatgait.data.schema import DEFAULT_STORAGE, KEYPOINTS_STORAGE
 from heatgait.data.shards import existing_keys, write_shards
 from heatgait.errors import KeypointError
 from heatgait.extract.keypoints.formats import PER_FRAME, folder_labels, read_folder
@@ -118,17 +118,19 @@ def iter_sequences(root: Path, fmt: str, skipped: Skipped, done: set[str] = froz
             yield sequence
 
 
-def to_record(seq: KeypointSequence, rendering: str = DEFAULT_RENDERING, dataset: str = ""
-              ) -> SequenceRecord:
-    """Render one walker into a shard record (keypoints in the maps' frame, image boxes)."""
+def to_record(seq: KeypointSequence, rendering: str = DEFAULT_RENDERING, dataset: str = "",
+              draw: bool = True) -> SequenceRecord:
+    """Render one walker into a shard record (keypoints in the maps' frame, image boxes);
+    ``draw=False`` leaves the maps out (None), for a "keypoints"-storage shard."""
     boxes = keypoint_boxes(seq.keypoints)  # [T, 4]
     xy = image_to_heatmap_udp(seq.keypoints[..., :2], boxes, PADDING)  # [T, 17, 2]
     score = np.nan_to_num(seq.keypoints[..., 2:3]).astype(np.float64)
     keypoints = np.concatenate([xy, score], -1).astype(np.float32)
+    heatmaps = None
     if rendering == "pose-model":
-        heatmaps = render_pose_model(keypoints)
+        heatmaps = render_pose_model(keypoints) if draw else None
     else:
-        heatmaps = regenerate_heatmaps(keypoints)
+        heatmaps = regenerate_heatmaps(keypoints) if draw else None
         drawn, _ = regenerated_keypoints(keypoints)
         keypoints = np.concatenate([drawn[..., :2], keypoints[..., 2:]], -1).astype(np.float32)
     return SequenceRecord(
@@ -161,7 +163,7 @@ def import_keypoints(root: str | Path, out_dir: str | Path, *, fmt: str | None =
             if isinstance(item, str) or item.key in done:
                 continue
             result.new += 1
-            yield to_record(item, rendering, dataset)
+            yield to_record(item, rendering, dataset, draw=storage != KEYPOINTS_STORAGE)
 
     attrs = {"pose_model": f"none (imported {fmt} keypoints)",
              "detector": "none (boxes from the keypoints)", "rendering": rendering,

@@ -46,3 +46,33 @@ def test_skeletongait_rendering_stores_where_it_draws(tmp_path: Path):
     # the stored keypoints redraw the stored maps (regeneration is frame-invariant)
     np.testing.assert_allclose(regenerate_heatmaps(kp), maps, atol=1e-3)
     assert (kp[:, 3, 2] == 0).all() and maps[:, 3].max() == 0
+
+
+def test_keypoints_storage_draws_the_maps_on_every_read(tmp_path: Path, capsys):
+    import h5py
+
+    from heatgait.cli.app import main
+    from heatgait.data.check import check_shards
+
+    root = writers.write_pickles(tmp_path / "kp", _walkers(frames=6))
+    for rendering in ("pose-model", "skeletongait"):
+        maps, kp = tmp_path / f"maps-{rendering}", tmp_path / f"kp-{rendering}"
+        import_keypoints(root, maps, rendering=rendering, storage="float16", progress=False)
+        assert main(["import", str(root), "--out", str(kp), "--storage", "keypoints",
+                     "--rendering", rendering, "-q"]) == 0
+        stored, drawn = ShardSet(maps), ShardSet(kp)
+        assert check_shards(kp) == [] and drawn.storage(0) == "keypoints"
+        with h5py.File(drawn.files[0]) as handle:
+            assert "heatmaps" not in handle["sequences/000000"]
+            assert handle.attrs["schema_version"] == 3
+        for i in range(len(stored)):
+            np.testing.assert_array_equal(drawn.read_keypoints(i), stored.read_keypoints(i))
+            np.testing.assert_allclose(drawn.read(i), stored.read(i), atol=1e-3)
+            np.testing.assert_allclose(drawn.read(i, np.array([4, 1, 1])),
+                                       stored.read(i)[[4, 1, 1]], atol=1e-3)
+        # the loaders see maps, whatever data.heatmaps says
+        sample = TestSequences(drawn, [0])[0][0]
+        assert sample.shape == (6, 17, 64, 48) and float(sample.max()) == 1.0
+    capsys.readouterr()
+    assert main(["import", str(tmp_path / "kp"), "--out", str(tmp_path / "x"), "--storage",
+                 "nope"]) == 2
