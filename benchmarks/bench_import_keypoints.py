@@ -5,6 +5,7 @@ frame. Here synthetic walkers (heatgait.synth) are written in exactly that layou
 (``<id>/<view>_<seq>/<frame>_keypoints.json``, COCO-18) and imported with ``pose-model``
 rendering, timed in three parts (read the JSON, render, encode + write the shard). Then:
 
+- the same import with ``--storage keypoints`` (no maps drawn or stored);
 - bytes a frame on disk: the stored maps (uint8-sqrt, zstd-3) against the keypoints and boxes
   that a keypoints-only shard would keep;
 - loader samples/s of one worker (30-frame training samples, what a DataLoader worker does):
@@ -101,6 +102,10 @@ def main() -> None:
         start = time.perf_counter()
         import_keypoints(root, out, fmt="openpose", progress=False)
         total_s = time.perf_counter() - start
+        start = time.perf_counter()
+        import_keypoints(root, Path(tmp) / "kp-only", fmt="openpose", storage="keypoints",
+                         progress=False)
+        kp_only_s = time.perf_counter() - start
         n = len(folders)
         maps, side, frames = stored_bytes(out)
         shards = ShardSet(out)
@@ -110,13 +115,16 @@ def main() -> None:
     print(f"{n} sequences x {args.frames} frames: read {n / read_s:.0f} seq/s, render "
           f"{n / render_s:.0f} seq/s, encode+write {n / write_s:.0f} seq/s; whole import "
           f"{rate:.1f} seq/s -> OU-MVLP ({OUMVLP_SEQUENCES} seq) in "
-          f"{OUMVLP_SEQUENCES / rate / 3600:.2f} h on one core")
+          f"{OUMVLP_SEQUENCES / rate / 3600:.2f} h on one core; --storage keypoints "
+          f"{n / kp_only_s:.1f} seq/s -> {OUMVLP_SEQUENCES / (n / kp_only_s) / 3600:.2f} h")
     print(f"bytes a frame: stored maps {maps / frames:.0f}, keypoints + side data "
           f"{side / frames:.0f} -> OU-MVLP: maps {maps / frames * OUMVLP_FRAMES / 1e9:.1f} GB, "
           f"keypoints {side / frames * OUMVLP_FRAMES / 1e9:.2f} GB")
     print(f"one loader worker, 30-frame samples: stored maps {raw:.0f}/s, rendered at load "
           f"{rendered:.0f}/s")
     report("keypoint import (OpenPose JSON, pose-model rendering)", rate, "sequences/s")
+    report("keypoint import, --storage keypoints", n / kp_only_s, "sequences/s", rate,
+           "maps rendered and stored")
     report("stored maps, bytes a frame", maps / frames, "bytes", side / frames,
            "keypoints and side data only", higher_is_better=False)
     report("loader samples/s, rendered at load", rendered, "samples/s", raw, "stored maps")
