@@ -16,6 +16,7 @@ counted and listed in the result, and the rest goes on.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import pickle
@@ -69,12 +70,20 @@ def _json_format(path: Path) -> str | None:
     return "coco" if "image_id" in first else None
 
 
+def _walk(root: Path) -> Iterator[tuple[Path, list[str]]]:
+    """(folder, sorted file names) under root, folders in sorted order, lazily: a tree of
+    7 million per-frame files is never listed whole."""
+    for folder, dirs, names in os.walk(root):
+        dirs.sort()
+        yield Path(folder), sorted(names)
+
+
 def detect_format(root: Path) -> str:
     """The format of a file or tree, from the first telling file; KeypointError if none.
 
     A tree of heatmap pickles ([T, 17, 64, 48]) is "heatmaps" (the reference importer's)."""
     files = [root] if root.is_file() else (
-        Path(d) / f for d, _, names in sorted(os.walk(root)) for f in sorted(names))
+        folder / name for folder, names in _walk(root) for name in names)
     for path in files:
         name = path.name
         if name.startswith("human_crop_f") and name.endswith(".txt"):
@@ -104,8 +113,11 @@ def iter_sequences(root: Path, fmt: str, skipped: Skipped, done: set[str] = froz
         for path in files:
             yield from read_results(root if root.is_dir() else root.parent, path, fmt, skipped)
         return
-    pattern = "*/*/*/*.pkl" if fmt == "pkl" else f"**/{PER_FRAME[fmt]}"
-    for folder in sorted({p.parent for p in root.glob(pattern)}):
+    pattern = "*.pkl" if fmt == "pkl" else PER_FRAME[fmt]
+    depth = len(root.parts) + 3
+    for folder, names in _walk(root):
+        if (fmt == "pkl" and len(folder.parts) != depth) or not fnmatch.filter(names, pattern):
+            continue
         try:
             key = "/".join(folder_labels(root, folder))
         except KeypointError:
