@@ -146,3 +146,20 @@ def test_import_train_eval_on_vtest_keypoints(vtest_walkers, tmp_path, capsys):
     assert main(["eval", str(run), "--data", str(out), "--device", "cpu", "--json",
                  str(results)]) == 0, capsys.readouterr()
     assert 0.0 <= json.loads(results.read_text())["mean"]["rank1"] <= 100.0
+
+
+@pytest.mark.parametrize("name", sorted({**PER_FOLDER, **WHOLE_VIDEO}))
+def test_heatgait_import_of_each_format(name, vtest_walkers, walker_dir, tmp_path, capsys):
+    from heatgait.cli.app import main
+
+    {**PER_FOLDER, **WHOLE_VIDEO}[name](walker_dir, vtest_walkers)
+    out = tmp_path / "shards"
+    assert main(["import", str(walker_dir), "--out", str(out), "--dataset", "vtest",
+                 "--storage", "keypoints", "-q"]) == 0
+    fmt = name.split("-")[0]
+    text = capsys.readouterr().out
+    assert f"imported {fmt} keypoints into {out} (pose-model rendering)" in text
+    shards = ShardSet(out)
+    assert len(shards) >= len(vtest_walkers) - (name in WHOLE_VIDEO)
+    assert {s.dataset for s in shards.sequences} == {"vtest"}
+    assert shards.attrs(0)["keypoint_format"] == fmt and shards.read(0).max() > 0.5
