@@ -21,7 +21,8 @@ TESTS = Path(__file__).resolve().parent
 # learning: trains models to a measured result, or runs the whole pipeline end to end;
 # install: the install script, the Docker image and the installed checkout.
 TIERS = {
-    "learning": ("test_learning.py", "test_readme.py", "demo/test_demo.py"),
+    "learning": ("test_learning.py", "test_readme.py", "demo/test_demo.py",
+                 "extract/keypoints/test_learning_keypoints.py"),
     "install": ("test_install.py", "test_docker.py", "test_checkout.py"),
 }
 

@@ -47,7 +47,7 @@ Layout = Annotated[str, OneOf(("auto", *LAYOUTS))]
 PoseName = Annotated[str, OneOf(POSE_NAMES, config_files=True)]
 DetectorName = Annotated[str, OneOf(DETECTOR_NAMES, config_files=True)]
 ModelName = Annotated[str, OneOf(VARIANT_NAMES)]
-HeatmapKind = Literal["raw", "regenerated"]
+HeatmapKind = Literal["raw", "regenerated", "rendered"]
 InitScheme = Literal["xavier", "torch"]  # heatgait.models.init
 EvalMode = Literal["cross-view", "reid", "retrieval"]
 UnmatchedRule = Literal["skip", "miss"]
@@ -100,7 +100,9 @@ class DataConfig(_Checked):
     code: str = ""  # the paper's short code for cross-domain evaluation (CA, CC, SU)
     split: str = ""  # split file: next to the recipe file, or pipelines/splits/ of the package
     shards: str = ""  # shard folder name `heatgait reproduce` extracts into and reads from
-    heatmaps: HeatmapKind = "raw"  # raw: the pose model's; regenerated: from keypoints (Table 4)
+    # raw: the stored maps; regenerated: redrawn from keypoints as SkeletonGait (Table 4);
+    # rendered: UDP Gaussians redrawn from keypoints at load (heatgait.data.render)
+    heatmaps: HeatmapKind = "raw"
     frames_per_sequence: int = 30  # frames sampled unordered per training sequence
     batch_p: int = 8  # identities per batch
     batch_k: int = 8  # sequences per identity

@@ -27,7 +27,7 @@ VERSION = 2
 
 # data keys that change an embedding, and why
 DATA_IN = {
-    "heatmaps": "the network's input: the pose model's maps, or maps regenerated from keypoints",
+    "heatmaps": "the network's input: the stored maps, or maps redrawn from keypoints (regenerated, rendered)",
     "normalize": "per-sequence min-max normalisation of the input",
     "max_test_frames": "which frames of a long sequence are kept at test time",
 }
