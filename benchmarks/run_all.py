@@ -17,7 +17,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ORDER = ["extract", "storage", "loader", "model", "eval", "regenerate", "synth_baseline",
-         "tracking", "identify"]
+         "tracking", "identify", "stream"]
 # Sizes that finish in minutes on a 2-core CPU; --full runs each script at its own defaults
 # (the paper's 8 x 8 x 30-frame batch for the model: a GPU's job).
 CPU_ARGS = {

@@ -40,6 +40,7 @@ COMMANDS: list[tuple[str, str, str, str]] = [
     ("report", "report", "report", "Stage 2"),
     ("gallery", "gallery", "gallery_app", "Identify"),
     ("identify", "identify", "identify", "Identify"),
+    ("verify", "verify", "verify", "Identify"),
     ("synth", "synth", "synth", "Data and tools"),
     ("demo", "demo", "demo", "Data and tools"),
     ("env", "env", "env", "Data and tools"),

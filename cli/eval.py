@@ -32,12 +32,13 @@ def evaluate(
         "--embeddings", help="Score a saved .npz (embeddings, labels, types, views) instead of "
         "running a checkpoint; needs --protocol.", rich_help_panel="Input")] = None,
     protocol: Annotated[str | None, typer.Option(
-        "--protocol", "--pipeline", "-p", help="Protocol recipe: casia-b, ccpg, sustech1k or a "
-        "YAML path (default: the checkpoint's own recipe).", rich_help_panel="Protocol")] = None,
+        "--protocol", "--pipeline", "-p", help="Protocol recipe: casia-b, ccpg, sustech1k, "
+        "oumvlp, gait3d, grew (or casia-b-pose) or a YAML path (default: the checkpoint's own "
+        "recipe).", rich_help_panel="Protocol")] = None,
     cross: Annotated[str | None, typer.Option(
         "--cross", help="Cross-domain SOURCE->TARGET with codes CA (casia-b), CC (ccpg), SU "
-        "(sustech1k), e.g. 'CA->CC' (quote it: an unquoted > is a shell redirection) or "
-        "CA:CC.", rich_help_panel="Protocol")] = None,
+        "(sustech1k), OU (oumvlp), G3 (gait3d), GR (grew), e.g. 'CA->CC' (quote it: an "
+        "unquoted > is a shell redirection) or CA:CC.", rich_help_panel="Protocol")] = None,
     overrides: SetOption = None,
     json_out: Annotated[Path | None, typer.Option(
         "--json", help="Write the results as JSON here (and the per-view heat table as a PNG "
@@ -45,6 +46,10 @@ def evaluate(
     png: Annotated[Path | None, typer.Option(
         "--png", help="Write the per-view rank-1 heat table here.",
         rich_help_panel="Output")] = None,
+    submission: Annotated[Path | None, typer.Option(
+        "--submission", help="Also write GREW's official submission CSV here (videoId, "
+        "rank1..rank20, rank1_distractor; one row per probe of type 03 against gallery types "
+        "01 and 02); needs the grew protocol.", rich_help_panel="Output")] = None,
     save_embeddings: Annotated[Path | None, typer.Option(
         "--save-embeddings", help="Also save the test embeddings (.npz) for re-scoring.",
         rich_help_panel="Output")] = None,
@@ -65,8 +70,11 @@ def evaluate(
 
     Protocols are the recipe's eval section: CASIA-B (NM/BG/CL rank-1, cross-view, identical
     views excluded), CCPG (CL/UP/DN/BG rank-1 and mAP, re-id style), SUSTech1K (eight
-    conditions + Overall, rank-1 and rank-5). Cells are rounded as in the field's reference
-    evaluator, so the numbers compare with published tables.
+    conditions + Overall, rank-1 and rank-5), OU-MVLP (oumvlp: rank-1 over 14 views, identical
+    views excluded), Gait3D (gait3d: the 1,000 listed probes, rank-1/5/10, mAP, mINP), GREW
+    (grew: the local protocol 02 vs 01, rank-1/5/10/20, not comparable to the leaderboard;
+    --submission writes the file GREW's server scores). Cells are rounded as in the field's
+    reference evaluator, so the numbers compare with published tables.
 
     Examples:
 
@@ -75,17 +83,24 @@ def evaluate(
       heatgait eval runs/ccpg --data shards/casia-b --cross 'CC->CA'
 
       heatgait eval --embeddings emb.npz --protocol casia-b
+
+      heatgait eval runs/grew --data shards/grew -p grew --submission grew.csv
     """
     from heatgait.evaluation.cross import unquoted_arrow
     from heatgait.evaluation.embedfile import save_embeddings as write_embeddings
     from heatgait.evaluation.report import format_table, save_heat_table, write_json
-    from heatgait.evaluation.run import evaluate_checkpoint, evaluate_file
+    from heatgait.evaluation.run import eval_recipe, evaluate_checkpoint, evaluate_file
+    from heatgait.evaluation.submission import write_submission
 
     if cross is not None:
         redirected = stdout_file()
         problem = unquoted_arrow(cross, redirected.name if redirected else None)
         if problem:
             raise UsageError(problem)
+    if submission is not None and protocol and \
+            not eval_recipe(None, protocol, None, overrides or [])[0].eval.submission_probe:
+        raise UsageError(f"--submission: protocol {protocol} has no submission file; it is "
+                         "GREW's (-p grew)")  # said before any embedding is computed
     if run is not None and checkpoint is not None and run != checkpoint:
         raise UsageError(f"two checkpoints given ({run} and --checkpoint {checkpoint}); give one")
     checkpoint = run or checkpoint
@@ -105,6 +120,9 @@ def evaluate(
                                          batch_size=batch_size, num_workers=workers,
                                          progress=show_progress(quiet), runtime=runtime,
                                          model_file=model_file)
+    if submission is not None:
+        path, rows = write_submission(submission, *evaluation.embeddings, evaluation.recipe.eval)
+        say(f"submission: {path} ({rows} probes)", quiet)
     title = f"{evaluation.source_code}->{evaluation.recipe.data.code}: " if cross else ""
     typer.echo(title + format_table(evaluation.result))
     provenance = {**evaluation.provenance(), "embeddings": str(embeddings or ""),

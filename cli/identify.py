@@ -8,7 +8,14 @@ from typing import Annotated
 
 import typer
 
-from heatgait.cli.common import ModelFileOption, QuietOption, RuntimeOption, say, show_progress
+from heatgait.cli.common import (
+    ModelFileOption,
+    QuietOption,
+    RuntimeOption,
+    SetOption,
+    say,
+    show_progress,
+)
 from heatgait.cli.gallery import (
     DetOption,
     DeviceOption,
@@ -16,15 +23,18 @@ from heatgait.cli.gallery import (
     PoseOption,
     PoseWeightsOption,
 )
+from heatgait.errors import UsageError
 from heatgait.fileio import write_text
+
+STREAM = "Stream (--stream)"
 
 
 def identify(
-    inputs: Annotated[list[Path], typer.Argument(
-        help="Videos (files, folders of videos, frame folders) or heatmap shards.",
-        show_default=False)],
     gallery: Annotated[Path, typer.Option("--gallery", "-g", help="Gallery folder "
                                           "(heatgait gallery add).", show_default=False)],
+    inputs: Annotated[list[Path] | None, typer.Argument(
+        help="Videos (files, folders of videos, frame folders) or heatmap shards (not with "
+             "--stream).", show_default=False)] = None,
     top: Annotated[int, typer.Option(help="Gallery names listed per track.")] = 5,
     threshold: Annotated[float | None, typer.Option(
         help="Largest distance that still names a person (default: the gallery's calibrated "
@@ -48,6 +58,16 @@ def identify(
     runtime: RuntimeOption = "torch",
     model_file: ModelFileOption = None,
     quiet: QuietOption = False,
+    stream: Annotated[str | None, typer.Option(
+        help="Identify live instead: a camera index (0), an RTSP/HTTP URL or a video file "
+             "(played at its frame rate).", rich_help_panel=STREAM, show_default=False)] = None,
+    events: Annotated[Path | None, typer.Option(
+        help="With --stream: write the events (JSON lines) here instead of to stdout.",
+        rich_help_panel=STREAM, show_default=False)] = None,
+    video_out: Annotated[Path | None, typer.Option(
+        help="With --stream: the annotated video (.mp4, .avi or .mkv).",
+        rich_help_panel=STREAM, show_default=False)] = None,
+    overrides: SetOption = None,
 ) -> None:
     """Name every walker in the inputs: stage 1 on videos (every tracked walker), each track
     embedded with the gallery's model, its top gallery names with distances, and a decision:
@@ -58,7 +78,33 @@ def identify(
       heatgait identify clip.mp4 --gallery people/ --json clip.json
 
       heatgait identify shards/ --gallery people/ --top 3 --threshold 0.9
+
+      heatgait identify --stream rtsp://camera/live --gallery people/ --events who.jsonl
+
+    With --stream, each walker is named as soon as the recipe's stream.min_frames of their
+    frames are in and renamed on a sliding window (--set stream.min_frames=20 ...); events
+    are JSON lines; frames that come while one is processed are skipped and counted; Ctrl-C
+    ends with the summary.
     """
+    if stream is not None:
+        from heatgait.cli.identify_stream import identify_stream
+
+        if inputs:
+            raise UsageError("give either INPUTS or --stream SOURCE, not both")
+        for flag, value in (("--json", json_out), ("--png", png)):
+            if value is not None:
+                raise UsageError(f"{flag} is for INPUTS; with --stream use --events FILE "
+                                 "(JSON lines) and --video-out FILE")
+        identify_stream(stream, gallery, threshold=threshold, checkpoint=checkpoint,
+                        events=events, video_out=video_out, overrides=overrides or [],
+                        pose=pose, det=det, pose_weights=pose_weights, max_frames=max_frames,
+                        device=device, quiet=quiet)
+        return
+    if not inputs:
+        raise UsageError("give INPUTS (videos or heatmap shards) or --stream SOURCE")
+    for flag, value in (("--events", events), ("--video-out", video_out), ("--set", overrides)):
+        if value:
+            raise UsageError(f"{flag} goes with --stream SOURCE")
     from heatgait.gallery.identify import identify as run_identify
     from heatgait.gallery.identify import save_sheet
 

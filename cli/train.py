@@ -40,7 +40,8 @@ def train(
     recipe = load_recipe(recipe_name, overrides or [])
     run_dir = out or Path("runs") / recipe.name
     summary = run_training(recipe, data, run_dir, resume=resume, device=device,
-                           progress=show_progress(quiet))
+                           progress=show_progress(quiet),
+                           warn=lambda line: typer.echo(f"warning: {line}", err=True))
     if summary.world_size > 1 and not _is_rank0():
         return
     say(f"trained {recipe.model.name} on {summary.num_sequences} sequences of "

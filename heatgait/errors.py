@@ -29,3 +29,8 @@ class ShardError(HeatgaitError):
 
 class MissingDependencyError(HeatgaitError):
     """An optional stack (OpenMMLab, LiteRT) that a command needs is not installed."""
+
+
+class KeypointError(HeatgaitError):
+    """A keypoint file (pose pickle, per-frame JSON or text, result list) that does not parse,
+    has the wrong shape, or cannot be labelled."""

@@ -21,7 +21,8 @@ TESTS = Path(__file__).resolve().parent
 # learning: trains models to a measured result, or runs the whole pipeline end to end;
 # install: the install script, the Docker image and the installed checkout.
 TIERS = {
-    "learning": ("test_learning.py", "test_readme.py", "demo/test_demo.py"),
+    "learning": ("test_learning.py", "test_readme.py", "demo/test_demo.py",
+                 "extract/keypoints/test_learning_keypoints.py"),
     "install": ("test_install.py", "test_docker.py", "test_checkout.py"),
 }
 
@@ -63,3 +64,12 @@ def restore_quiet_state():
     os.environ.update(environ)
     warnings.showwarning = show
     logging.disable(level)
+
+
+@pytest.fixture(scope="session")
+def tiny_gallery(tmp_path_factory):
+    """A toy run and its calibrated gallery (tests.gallery.helpers.build_tiny_gallery), built
+    once, only for the tests that ask for it (streaming, verify). -> (data, run, gallery)."""
+    from tests.gallery.helpers import build_tiny_gallery
+
+    return build_tiny_gallery(tmp_path_factory.mktemp("tiny-gallery"))

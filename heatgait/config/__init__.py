@@ -20,13 +20,14 @@ from heatgait.config.schema import (
     ModelConfig,
     OneOf,
     Recipe,
+    StreamConfig,
     TrainConfig,
     choice_of,
 )
 
 __all__ = [
     "SECTIONS", "DataConfig", "EvalConfig", "ExtractConfig", "ModelConfig", "OneOf", "Recipe",
-    "TrainConfig", "apply_override", "builtin_recipes", "choice_of", "find_recipe",
+    "StreamConfig", "TrainConfig", "apply_override", "builtin_recipes", "choice_of", "find_recipe",
     "load_recipe", "read_layers", "recipe_from_dict", "recipe_summary", "recipe_to_dict",
     "save_recipe",
 ]

@@ -48,9 +48,10 @@ Layout = Annotated[str, OneOf(("auto", *LAYOUTS))]
 PoseName = Annotated[str, OneOf(POSE_NAMES, config_files=True)]
 DetectorName = Annotated[str, OneOf(DETECTOR_NAMES, config_files=True)]
 ModelName = Annotated[str, OneOf(VARIANT_NAMES)]
-HeatmapKind = Literal["raw", "regenerated"]
+HeatmapKind = Literal["raw", "regenerated", "rendered"]
 InitScheme = Literal["xavier", "torch"]  # heatgait.models.init
-EvalMode = Literal["cross-view", "reid"]
+EvalMode = Literal["cross-view", "reid", "retrieval"]
+UnmatchedRule = Literal["skip", "miss"]
 MatchRule = Literal["exact", "substring"]
 
 
@@ -100,7 +101,9 @@ class DataConfig(_Checked):
     code: str = ""  # the paper's short code for cross-domain evaluation (CA, CC, SU)
     split: str = ""  # split file: next to the recipe file, or pipelines/splits/ of the package
     shards: str = ""  # shard folder name `heatgait reproduce` extracts into and reads from
-    heatmaps: HeatmapKind = "raw"  # raw: the pose model's; regenerated: from keypoints (Table 4)
+    # raw: the stored maps; regenerated: redrawn from keypoints as SkeletonGait (Table 4);
+    # rendered: UDP Gaussians redrawn from keypoints at load (heatgait.data.render)
+    heatmaps: HeatmapKind = "raw"
     frames_per_sequence: int = 30  # frames sampled unordered per training sequence
     batch_p: int = 8  # identities per batch
     batch_k: int = 8  # sequences per identity
@@ -194,11 +197,16 @@ class TrainConfig(_Checked):
 class EvalConfig(_Checked):
     """The evaluation protocol, as data: gallery and probe sets by sequence type.
 
-    ``mode`` is ``cross-view`` (CASIA-B, SUSTech1K: rank-k for every (probe view, gallery view)
-    pair, identical views excluded, averaged over views) or ``reid`` (CCPG: all views at once,
-    each probe ignoring gallery items that share both its id and its view; rank-k and mAP).
-    ``match`` says how types are compared: ``exact`` or ``substring``. ``galleries`` gives a
-    probe set its own gallery (CCPG pairs each probe set with one); others use ``gallery``.
+    ``mode`` is ``cross-view`` (CASIA-B, SUSTech1K, OU-MVLP: rank-k for every (probe view,
+    gallery view) pair, identical views excluded, averaged over views), ``reid`` (CCPG: all
+    views at once, each probe ignoring gallery items that share both its id and its view;
+    rank-k, mAP, mINP) or ``retrieval`` (Gait3D, GREW: all of the gallery at once, nothing
+    removed; no per-view table, as views there are per-sequence names).
+    ``match`` says how types are compared: ``exact`` or ``substring``; the type ``"*"`` matches
+    every type. ``galleries`` gives a probe set its own gallery (CCPG pairs each probe set with
+    one); others use ``gallery``. ``probe_list`` names a list in the split file of probe
+    sequences as ``ID-TYPE-VIEW`` (Gait3D's PROBE_SET): probes are then the listed sequences
+    of the probe types, and the gallery the unlisted ones of the gallery types.
     """
 
     SECTION = "eval"
@@ -212,11 +220,43 @@ class EvalConfig(_Checked):
     ranks: list[int] = field(default_factory=lambda: [1])  # rank-k accuracies computed
     metrics: list[str] = field(default_factory=lambda: ["rank1"])  # reported: rankK, mAP
     mean_over: list[str] = field(default_factory=list)  # probe sets in "mean" (empty: all)
+    probe_list: str = ""  # split-file key listing the probe sequences (Gait3D: PROBE_SET)
+    # reid/retrieval: a probe with no true match in its gallery is skipped (Gait3D's and CCPG's
+    # evaluators) or counted as a miss (GREW's local evaluator divides by every probe)
+    unmatched: UnmatchedRule = "skip"
+    decimals: int | None = None  # round rank-k to this many decimals (GREW's local: 2)
+    # `heatgait eval --submission`: probe types scored against gallery types, top-k subject
+    # ids per probe (GREW's CodaLab file: probe type 03 vs gallery 01 and 02, 20 ranks)
+    submission_probe: list[str] = field(default_factory=list)
+    submission_gallery: list[str] = field(default_factory=list)
+    submission_ranks: int = 20
+    note: str = ""  # a caveat printed with every result (GREW: not the leaderboard's protocol)
     chunk_size: int = 4096  # probes per distance chunk (bounds memory for big galleries)
 
 
+@dataclass
+class StreamConfig(_Checked):
+    """Live identification (``heatgait identify --stream``, heatgait.stream): when a track is
+    named and on which of its frames. Not part of the embedding: the window is embedded as a
+    stored sequence of those frames would be."""
+
+    SECTION = "stream"
+    min_frames: int = 30  # kept frames a track needs before its first identity
+    window: int = 60  # identity from the track's latest N kept frames (0: all since it began)
+    every: int = 5  # new kept frames of a track between two identity updates
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.min_frames < 1 or self.every < 1:
+            raise ConfigError(f"stream.min_frames {self.min_frames} and stream.every "
+                              f"{self.every} must be 1 or more")
+        if self.window and self.window < self.min_frames:
+            raise ConfigError(f"stream.window {self.window} is shorter than stream.min_frames "
+                              f"{self.min_frames}; give 0 (the whole track) or at least that")
+
+
 SECTIONS: dict[str, type] = {"data": DataConfig, "extract": ExtractConfig, "model": ModelConfig,
-                             "train": TrainConfig, "eval": EvalConfig}
+                             "train": TrainConfig, "eval": EvalConfig, "stream": StreamConfig}
 
 
 @dataclass
@@ -229,6 +269,7 @@ class Recipe:
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
+    stream: StreamConfig = field(default_factory=StreamConfig)
     source: str = ""  # file the recipe came from (not a YAML key; set by the loader)
 
     def resolve(self, name: str) -> Path:

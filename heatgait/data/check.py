@@ -22,6 +22,7 @@ from heatgait.data.schema import (
     FRAME_CRC_DATASET,
     HEATMAP_SHAPE,
     INDEX_DATASET,
+    KEYPOINTS_STORAGE,
     LEGACY_STORAGE,
     PARTIAL_SUFFIX,
     SEQUENCES_GROUP,
@@ -61,13 +62,17 @@ def _check_sequence(path: Path, group, key: str, num_frames: int, storage: str |
     def fault(text: str) -> None:
         problems.append(Problem(path, text, key))
 
-    if storage:
+    if storage == KEYPOINTS_STORAGE:  # no maps: they are drawn from the keypoints
+        dtype = np.dtype(np.float32)
+    elif storage:
         dtype = STORAGES[storage]
     else:  # no storage attribute (legacy): the dtype decides, as the readers do
         found = group["heatmaps"].dtype if "heatmaps" in group else None
         dtype = found if found in (np.uint8, np.float16) else STORAGES[LEGACY_STORAGE]
     expected = {"heatmaps": ((num_frames, *HEATMAP_SHAPE), dtype),
                 FRAME_CRC_DATASET: ((num_frames,), np.dtype(np.uint32))}
+    if storage == KEYPOINTS_STORAGE:
+        expected = {}
     expected.update({name: ((num_frames, *shape), dtype)
                      for name, (shape, dtype) in SIDE_DATASETS.items()})
     for name, (shape, dtype) in expected.items():
@@ -78,7 +83,7 @@ def _check_sequence(path: Path, group, key: str, num_frames: int, storage: str |
                   f"expected {dtype}{list(shape)}")
     if num_frames == 0:
         fault("sequence has no frames")
-    if problems or not verify_checksums:
+    if problems or not verify_checksums or storage == KEYPOINTS_STORAGE:
         return problems
     crc = group[FRAME_CRC_DATASET][()]
     heatmaps = group["heatmaps"]
@@ -108,7 +113,7 @@ def check_shard(path: Path, verify_checksums: bool = True) -> list[Problem]:
     problems: list[Problem] = []
     with handle:
         storage = read_storage(handle)
-        if storage is not None and storage not in STORAGES:
+        if storage is not None and storage not in (*STORAGES, KEYPOINTS_STORAGE):
             return [Problem(path, f"unknown storage attribute {storage!r}")]
         try:
             groups = set(handle[SEQUENCES_GROUP].keys())

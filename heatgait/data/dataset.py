@@ -25,6 +25,7 @@ from torch.utils.data import Dataset, get_worker_info
 from heatgait.config.schema import HeatmapKind
 from heatgait.data.model_input import StoredHeatmaps, StoredSequences, stored_scaling
 from heatgait.data.regenerate import regenerate_heatmaps
+from heatgait.data.render import render_pose_model
 from heatgait.data.schema import decode_heatmaps
 from heatgait.data.shardset import ShardSet
 
@@ -49,10 +50,14 @@ def read_sample(shards: ShardSet, index: int, positions: np.ndarray,
                 kind: HeatmapKind = "raw") -> np.ndarray:
     """Frames at ``positions`` (any order, repeats allowed) of a sequence, in that order:
     [t, 17, 64, 48] as stored (``raw``), or redrawn from the shard's keypoints as float32
-    (``regenerated``, Table 4's ablation, heatgait.data.regenerate)."""
+    (``regenerated``, Table 4's ablation, heatgait.data.regenerate; ``rendered``, the UDP
+    Gaussians of a keypoint import, heatgait.data.render: bit for bit what the import stored
+    before its 8-bit encoding, so keypoint data sets need not store maps)."""
     positions = np.asarray(positions, dtype=np.int64)
     if kind == "regenerated":
         return regenerate_heatmaps(shards.read_keypoints(index), positions)
+    if kind == "rendered":
+        return render_pose_model(shards.read_keypoints(index)[positions])
     order = np.argsort(positions, kind="stable")  # read in file order, then put back
     stored = shards.read_stored(index, positions[order])
     out = np.empty_like(stored)

@@ -21,7 +21,8 @@ class SequenceRecord:
     subject: str
     type: str
     view: str
-    heatmaps: np.ndarray  # [T, 17, 64, 48] float in [0, 1] (the writer clips; NaN refused)
+    heatmaps: np.ndarray | None  # [T, 17, 64, 48] float in [0, 1] (the writer clips; NaN
+    # refused); None only for a "keypoints"-storage shard, which draws them from keypoints
     keypoints: np.ndarray  # [T, 17, 3] x, y, score in heatmap pixels
     boxes: np.ndarray  # [T, 4] x1, y1, x2, y2 of the person in the source image
     frame_indices: np.ndarray  # [T] int, index of each kept frame in the source
@@ -38,6 +39,8 @@ class SequenceRecord:
 
     @property
     def num_frames(self) -> int:
+        if self.heatmaps is None:
+            return int(np.shape(self.keypoints)[0])
         return int(np.shape(self.heatmaps)[0]) if np.ndim(self.heatmaps) else 0
 
     def validate(self) -> None:
@@ -53,9 +56,11 @@ class SequenceRecord:
             "frame_indices": (t,),
             "frame_scores": (t,),
         }
+        if self.heatmaps is None:
+            del expected["heatmaps"]
         for name, shape in expected.items():
             got = tuple(np.shape(getattr(self, name)))
             if got != shape:
                 raise ValueError(f"sequence {self.key}: {name} has shape {got}, expected {shape}")
-        if np.isnan(np.asarray(self.heatmaps, dtype=np.float32)).any():
+        if self.heatmaps is not None and np.isnan(np.asarray(self.heatmaps, np.float32)).any():
             raise ValueError(f"sequence {self.key}: heatmaps contain NaN; refusing to write it")

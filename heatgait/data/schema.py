@@ -18,7 +18,11 @@ SCHEMA_VERSION: int = 1
 # a version-1 reader (heatgait before it) would decode their uint8 linearly without noticing,
 # so it must refuse them; every other shard stays version 1, readable by any heatgait.
 SQRT_SCHEMA_VERSION: int = 2
-READABLE_SCHEMA_VERSIONS: tuple[int, ...] = (SCHEMA_VERSION, SQRT_SCHEMA_VERSION)
+# Version 3: shards of the "keypoints" storage hold no heatmaps dataset (a keypoint import that
+# leaves the maps to be drawn from the keypoints on every read); older readers must refuse them.
+KEYPOINTS_SCHEMA_VERSION: int = 3
+READABLE_SCHEMA_VERSIONS: tuple[int, ...] = (SCHEMA_VERSION, SQRT_SCHEMA_VERSION,
+                                             KEYPOINTS_SCHEMA_VERSION)
 NUM_JOINTS = 17
 HEATMAP_H = 64
 HEATMAP_W = 48
@@ -52,6 +56,10 @@ STORAGES: dict[str, np.dtype] = {"uint8": np.dtype(np.uint8), "uint8-sqrt": np.d
 SQRT_STORAGE = "uint8-sqrt"
 LEGACY_STORAGE = "uint8"  # what a shard without a storage attribute holds
 DEFAULT_STORAGE = "uint8-sqrt"  # writers' default; chosen in benchmarks/README.md "Storage"
+# No maps on disk: keypoints only, drawn by the shard's ``rendering`` whenever frames are read
+# (float32). For keypoint imports: 232 against ~2,800 bytes a frame, and drawing is faster
+# than reading the maps back (benchmarks/README.md "Keypoint import").
+KEYPOINTS_STORAGE = "keypoints"
 UINT8_SCALE = 255.0
 
 # Lossless compression of the heatmap chunks: heatgait.data.codecs (zstd-3; gzip-4 before).
@@ -75,6 +83,8 @@ def storage_dtype(storage: str) -> np.dtype:
 
 def schema_version_for(storage: str) -> int:
     """The schema version a shard of this storage is written with (see SQRT_SCHEMA_VERSION)."""
+    if storage == KEYPOINTS_STORAGE:
+        return KEYPOINTS_SCHEMA_VERSION
     return SQRT_SCHEMA_VERSION if storage == SQRT_STORAGE else SCHEMA_VERSION
 
 

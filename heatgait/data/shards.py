@@ -36,6 +36,7 @@ from heatgait.data.schema import (
     HEATMAP_SHAPE,
     INDEX_DATASET,
     INDEX_FIELDS,
+    KEYPOINTS_STORAGE,
     LOCK_SUFFIX,
     PARTIAL_SUFFIX,
     SEQUENCES_GROUP,
@@ -64,7 +65,8 @@ class ShardWriter:
                  attrs: dict | None = None, compression: str = DEFAULT_COMPRESSION):
         self.path = Path(path)
         self.storage = storage
-        self._dtype = storage_dtype(storage)
+        if storage != KEYPOINTS_STORAGE:
+            storage_dtype(storage)  # an unknown storage fails here
         self.compression = writable(compression)
         self._filter = filter_options(self.compression)
         if self.path.exists():
@@ -116,13 +118,17 @@ class ShardWriter:
         if record.key in self._keys:
             log.warning("sequence %s is already in %s; not written twice", record.key, self.path)
             return False
+        if self.storage == KEYPOINTS_STORAGE:
+            record.heatmaps = None  # drawn from the keypoints when read, never stored
         record.validate()
-        stored = encode_heatmaps(np.asarray(record.heatmaps), self.storage)  # [T, 17, 64, 48]
         name = f"{len(self._rows):06d}"
         group = self._sequences.create_group(name)
-        group.create_dataset("heatmaps", data=stored, chunks=(1, *HEATMAP_SHAPE), **self._filter)
-        crc = np.array([zlib.crc32(frame.tobytes()) for frame in stored], dtype=np.uint32)
-        group.create_dataset(FRAME_CRC_DATASET, data=crc)
+        if self.storage != KEYPOINTS_STORAGE:
+            stored = encode_heatmaps(np.asarray(record.heatmaps), self.storage)  # [T, 17, 64, 48]
+            group.create_dataset("heatmaps", data=stored, chunks=(1, *HEATMAP_SHAPE),
+                                 **self._filter)
+            crc = np.array([zlib.crc32(frame.tobytes()) for frame in stored], dtype=np.uint32)
+            group.create_dataset(FRAME_CRC_DATASET, data=crc)
         for field, (_, dtype) in SIDE_DATASETS.items():
             group.create_dataset(field, data=np.asarray(getattr(record, field), dtype=dtype))
         values = dict(record.meta)
@@ -195,7 +201,8 @@ class ShardSeries:
         self.prefix, self.storage, self.attrs = prefix, storage, attrs
         self.compression = compression
         self.sequences_per_shard = sequences_per_shard
-        storage_dtype(storage)  # an unknown storage fails here, before any file is made
+        if storage != KEYPOINTS_STORAGE:
+            storage_dtype(storage)  # an unknown storage fails here, before any file is made
         self.folder.mkdir(parents=True, exist_ok=True)
         pattern = re.compile(rf"^{re.escape(prefix)}-(\d+){re.escape(SHARD_SUFFIX)}$")
         numbers = [int(m.group(1)) for p in self.folder.iterdir() if (m := pattern.match(p.name))]

@@ -20,9 +20,12 @@ import numpy as np
 
 from heatgait.data.codecs import LEGACY_COMPRESSION, require_plugins
 from heatgait.data.frames import read_frames
+from heatgait.data.regenerate import regenerate_heatmaps
+from heatgait.data.render import render_pose_model
 from heatgait.data.schema import (
     FRAME_CRC_DATASET,
     INDEX_DATASET,
+    KEYPOINTS_STORAGE,
     PARTIAL_SUFFIX,
     READABLE_SCHEMA_VERSIONS,
     SEQUENCES_GROUP,
@@ -145,6 +148,7 @@ class ShardSet:
         self._positions: dict[str, int] | None = None
         self._handles: dict[Path, h5py.File] = {}
         self._storages: dict[Path, str | None] = {}  # per shard, read when it is first opened
+        self._renderings: dict[Path, str | None] = {}  # keypoint imports: how maps are drawn
         self._pid = os.getpid()
 
     def __len__(self) -> int:
@@ -187,6 +191,9 @@ class ShardSet:
         if handle is None:
             handle = self._handles[shard] = open_shard(shard)
             self._storages[shard] = read_storage(handle)
+            rendering = handle.attrs.get("rendering")
+            self._renderings[shard] = rendering.decode() if isinstance(rendering, bytes) \
+                else rendering
         return handle
 
     def _group(self, index: int) -> tuple[SequenceInfo, h5py.Group]:
@@ -214,10 +221,13 @@ class ShardSet:
 
     def read_stored(self, index: int, frames: np.ndarray | None = None) -> np.ndarray:
         """Heatmaps [t, 17, 64, 48] as stored (uint8 or float16), each frame CRC-checked;
-        :meth:`storage` says how they decode.
+        :meth:`storage` says how they decode. A "keypoints" shard draws them (float32) from
+        its keypoints with its ``rendering``.
 
         ``frames``: sorted positions to read (repeats allowed); all frames when None.
         """
+        if self.storage(index) == KEYPOINTS_STORAGE:
+            return self._draw(index, frames)
         info, group = self._group(index)
         try:
             dataset = group["heatmaps"]
@@ -242,6 +252,16 @@ class ShardSet:
         if inverse is None or np.array_equal(inverse, np.arange(len(inverse))):
             return stored  # sorted without repeats: already in order, no copy
         return stored[inverse]
+
+    def _draw(self, index: int, frames: np.ndarray | None) -> np.ndarray:
+        keypoints = self.read_keypoints(index)
+        positions = np.arange(len(keypoints)) if frames is None else \
+            np.asarray(frames, dtype=np.int64)
+        if len(positions) and (positions.min() < 0 or positions.max() >= len(keypoints)):
+            raise IndexError(f"frame positions must lie in [0, {len(keypoints)})")
+        if self._renderings.get(self.sequences[index].shard) == "skeletongait":
+            return regenerate_heatmaps(keypoints, positions)
+        return render_pose_model(keypoints[positions])
 
     def read_keypoints(self, index: int) -> np.ndarray:
         """Decoded keypoints [T, 17, 3] (x, y, score in heatmap pixels)."""

@@ -45,3 +45,14 @@ def save_split(split: Split, path: str | Path) -> None:
     """Write a split in the field's format (durably: ``heatgait.fileio``)."""
     text = json.dumps({"TRAIN_SET": list(split.train), "TEST_SET": list(split.test)}, indent=1)
     fileio.write_text(path, text + "\n")
+
+
+def load_split_list(path: str | Path, key: str) -> list[str]:
+    """Another list of a split file, e.g. Gait3D's PROBE_SET (sequences as ID-TYPE-VIEW)."""
+    path = Path(path)
+    load_split(path)  # the file's own checks first
+    data = json.loads(path.read_text())
+    if not isinstance(data.get(key), list):
+        raise ConfigError(f"{path}: no list {key!r} (keys: {', '.join(data)}); the recipe's "
+                          "eval.probe_list names a list of this split file")
+    return [str(s) for s in data[key]]

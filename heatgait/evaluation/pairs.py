@@ -12,6 +12,7 @@ comparisons:
   (rank-k never sees them); verification counts every other pair, genuine = same subject
   (another view), impostor = another subject (any view). Probes left without a genuine pair
   are skipped by both.
+- retrieval (Gait3D, GREW): only a sequence facing itself is removed; otherwise as re-id.
 
 All pairs are pooled (one threshold for every view, as a deployed system has). Scores are
 kept exactly up to :data:`EXACT_LIMIT` per side; beyond that (SUSTech1K-sized sets) a side is
@@ -37,6 +38,8 @@ PAIR_RULES = {
                   "and of a sequence with itself excluded",
     "reid": "genuine = same subject, impostor = other subject; gallery items with the probe's "
             "id and view, and the probe itself, excluded; probes without a genuine pair skipped",
+    "retrieval": "genuine = same subject, impostor = other subject; a sequence facing itself "
+                 "excluded; probes without a genuine pair skipped",
 }
 
 
@@ -71,8 +74,21 @@ class ScoreCollector:
         self._bin(values)
 
     def _bin(self, values: np.ndarray) -> None:
-        clipped = np.clip(values, self.edges[0], self.edges[-1])
-        self.counts += np.histogram(clipped, bins=self.edges)[0]
+        """``np.histogram(values, self.edges)`` after clipping, bin for bin, in one pass.
+
+        (np.histogram with an edge array sorts blocks of 65,536 values and searches all 2^20
+        edges in each: 380 ns a score, twice the distance itself at OU-MVLP's 5.2e9 pairs.)
+        The bin comes from arithmetic, then is moved by one where the float64 edges say so,
+        so each value lands where a search of the edges puts it: edge i <= v < edge i+1, the
+        last bin closed.
+        """
+        edges, bins = self.edges, self.bins
+        clipped = np.clip(values.astype(np.float64), edges[0], edges[-1])
+        index = ((clipped - edges[0]) * (bins / (edges[-1] - edges[0]))).astype(np.intp)
+        np.clip(index, 0, bins - 1, out=index)
+        index -= clipped < edges[index]
+        index += (clipped >= edges[index + 1]) & (index < bins - 1)
+        self.counts += np.bincount(index, minlength=bins)
 
     def scores(self) -> Scores:
         if self.counts is not None:
@@ -108,7 +124,7 @@ def chunk_pairs(mode: str, labels: np.ndarray, views: np.ndarray, members: np.nd
     itself = members[:, None] == gallery[None, :]
     if mode == "cross-view":
         return ChunkPairs(same, itself, itself, ~(itself | same_view))
-    removed = itself | (same & same_view)
+    removed = itself if mode == "retrieval" else itself | (same & same_view)
     counted = ~removed
     counted &= (same & counted).any(axis=1)[:, None]  # no true match left: skipped
     return ChunkPairs(same, itself, removed, counted)

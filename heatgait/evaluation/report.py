@@ -1,8 +1,9 @@
 """Reports of a :class:`Result`: the paper's table as text, a JSON file, a per-view heat table.
 
-The PNG holds one rank-1 heat map per probe set and, when the result carries verification
-metrics, a last panel with the ROC curve of every probe set (TAR against FAR on a log axis,
-the FAR = 1 % and 0.1 % operating points marked, EER in the legend).
+The PNG holds one rank-1 heat map per probe set (none for retrieval protocols, which have no
+per-view table) and, when the result carries verification metrics, a last panel with the ROC
+curve of every probe set (TAR against FAR on a log axis, the FAR = 1 % and 0.1 % operating
+points marked, EER in the legend).
 
 The library returns strings and writes files; printing is the CLI's job.
 """
@@ -39,8 +40,8 @@ def format_table(result: Result, per_view: bool = True) -> str:
     counts = ", ".join(f"{n} {ps.num_probes}/{ps.num_gallery}"
                        for n, ps in result.probe_sets.items())
     lines = [f"{result.protocol} ({result.mode}), probes/gallery: {counts}", *_grid(header, rows)]
-    if per_view:
-        views = next(iter(result.probe_sets.values())).views
+    views = next(iter(result.probe_sets.values())).views
+    if per_view and views:  # retrieval protocols have no per-view table
         view_rows = [[name, *[_cell(v) for v in ps.per_view[:, 0].tolist()],
                       _cell(float(np.nanmean(ps.per_view[:, 0]))
                             if (~np.isnan(ps.per_view[:, 0])).any() else math.nan)]
@@ -71,11 +72,12 @@ def save_heat_table(result: Result, path: str | Path) -> Path:
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    sets = list(result.probe_sets.values())
-    views = sets[0].views
+    sets = [ps for ps in result.probe_sets.values() if ps.views]  # retrieval: ROC only
+    views = sets[0].views if sets else []
     size = max(3.0, 0.45 * len(views) + 1.5)
-    curves = [ps for ps in sets if ps.verification is not None and len(ps.verification.far)]
-    panels = len(sets) + bool(curves)
+    curves = [ps for ps in result.probe_sets.values()
+              if ps.verification is not None and len(ps.verification.far)]
+    panels = max(1, len(sets) + bool(curves))
     fig, axes = plt.subplots(1, panels, figsize=(size * panels + 0.5 * bool(curves), size),
                              squeeze=False)
     heat_axes = axes[0][:len(sets)].tolist()
@@ -92,10 +94,12 @@ def save_heat_table(result: Result, path: str | Path) -> Path:
                 if not math.isnan(value):
                     ax.text(j, i, f"{value:.0f}", ha="center", va="center", fontsize=6,
                             color="white" if value < 60 else "black")
-    fig.colorbar(image, ax=heat_axes, shrink=0.8, label="rank-1 (%)")
+    if heat_axes:
+        fig.colorbar(image, ax=heat_axes, shrink=0.8, label="rank-1 (%)")
     if curves:
         _roc_panel(axes[0][-1], curves)
-    fig.suptitle(f"{result.protocol}: rank-1 per view pair" + (", ROC" if curves else ""))
+    fig.suptitle(f"{result.protocol}: " + ", ".join(
+        (["rank-1 per view pair"] if sets else []) + (["ROC"] if curves else [])))
     with atomic_open(path, "wb") as handle:  # bbox "tight" keeps the ROC axis labels in
         fig.savefig(handle, format="png", dpi=100, bbox_inches="tight")
     plt.close(fig)

@@ -57,10 +57,20 @@ def eval_recipe(checkpoint_recipe: dict | None, protocol: str | None, cross: str
         recipe = recipe_from_dict(checkpoint_recipe, "checkpoint")
     else:
         raise UsageError("scoring --embeddings needs a protocol: give --protocol (or "
-                         "--pipeline) casia-b, ccpg, sustech1k or a YAML path")
+                         "--pipeline) casia-b, ccpg, sustech1k, oumvlp, gait3d, grew or a "
+                         "YAML path")
     for item in overrides:
         apply_override(recipe, item)
     return recipe, source
+
+
+def listed_probes(recipe: Recipe) -> list[str] | None:
+    """The probe sequences the recipe's split file lists (``eval.probe_list``), or None."""
+    if not recipe.eval.probe_list:
+        return None
+    from heatgait.data.splits import load_split_list
+
+    return load_split_list(recipe.split_file, recipe.eval.probe_list)
 
 
 def evaluate_file(embeddings_path: str | Path, protocol: str | None,
@@ -68,8 +78,9 @@ def evaluate_file(embeddings_path: str | Path, protocol: str | None,
     """Scores precomputed embeddings (keys embeddings, labels, types, views): no network."""
     recipe, _ = eval_recipe(None, protocol, None, overrides)
     arrays = load_embeddings(embeddings_path)
-    return Evaluation(result=evaluate_embeddings(*arrays, recipe.eval), recipe=recipe,
-                      embeddings=arrays)
+    return Evaluation(result=evaluate_embeddings(*arrays, recipe.eval,
+                                                 probe_keys=listed_probes(recipe)),
+                      recipe=recipe, embeddings=arrays)
 
 
 def evaluate_checkpoint(checkpoint: str | Path, data: Sequence[str | Path], *,
@@ -117,6 +128,7 @@ def evaluate_checkpoint(checkpoint: str | Path, data: Sequence[str | Path], *,
         model, shards, indices, batch_size=batch_size or recipe.data.test_batch_size,
         num_workers=recipe.data.num_workers if num_workers is None else num_workers,
         progress=progress)
-    return Evaluation(result=evaluate_embeddings(*arrays, recipe.eval), recipe=recipe,
-                      embeddings=arrays, checkpoint=state["path"], source_code=code,
-                      trained=trained)
+    return Evaluation(result=evaluate_embeddings(*arrays, recipe.eval,
+                                                 probe_keys=listed_probes(recipe)),
+                      recipe=recipe, embeddings=arrays, checkpoint=state["path"],
+                      source_code=code, trained=trained)

@@ -7,7 +7,11 @@ evaluator's top-k (ties between a true match and an impostor count in the probe'
 
 Re-id (CCPG): all gallery views at once; each probe drops gallery items sharing both its id
 and its view, is skipped when no true match is left, and gets rank-k and average precision
-from its sorted, filtered gallery (OpenGait's ``evaluate_many``).
+from its sorted, filtered gallery (OpenGait's ``evaluate_many``), and its inverse negative
+penalty INP = (true matches) / (position of its last true match), whose mean is mINP (Ye et
+al., "Deep Learning for Person Re-identification: A Survey and Outlook"; Gait3D's
+``evaluate_rank``). Retrieval (Gait3D, GREW) is re-id with only the probe itself removed, and
+no per-view table.
 
 Inputs are integer codes: labels [n], views [n]; ``probe`` / ``gallery`` are index arrays
 into the embeddings. Which pairs each mode compares is stated once, in
@@ -42,6 +46,7 @@ class ReidCounts:
 
     hits: np.ndarray  # [r] probes with a true match within rank k
     ap_sum: float  # sum of average precisions (summed once, so chunking cannot change it)
+    inp_sum: float  # sum of inverse negative penalties (mINP = inp_sum / valid)
     valid: int  # probes with at least one true match left
     skipped: int  # probes without one
 
@@ -90,6 +95,7 @@ class ReidCounter:
         self.rank_array = np.asarray(ranks)[None, :]  # [1, r]
         self.hits = np.zeros(len(ranks), dtype=np.int64)
         self.ap_parts: list[np.ndarray] = []
+        self.inp_parts: list[np.ndarray] = []
         self.valid = self.skipped = 0
 
     def add(self, dist: np.ndarray, pairs: ChunkPairs) -> None:
@@ -107,20 +113,22 @@ class ReidCounter:
         found = np.cumsum(matches, axis=1)  # [n', m]
         precision = found / np.arange(1, matches.shape[1] + 1)[None, :]
         self.ap_parts.append((precision * matches).sum(axis=1) / relevant)  # [n']
+        last = matches.shape[1] - 1 - matches[:, ::-1].argmax(axis=1)  # [n'] last true match
+        self.inp_parts.append(relevant / (last + 1.0))
         self.valid += int(keep.sum())
 
     def counts(self) -> ReidCounts:
-        ap_sum = float(np.concatenate(self.ap_parts).sum()) if self.ap_parts else 0.0
-        return ReidCounts(hits=self.hits, ap_sum=ap_sum, valid=self.valid,
-                          skipped=self.skipped)
+        total = lambda parts: float(np.concatenate(parts).sum()) if parts else 0.0
+        return ReidCounts(hits=self.hits, ap_sum=total(self.ap_parts),
+                          inp_sum=total(self.inp_parts), valid=self.valid, skipped=self.skipped)
 
 
 @dataclass
 class ProbeSetCounts:
     """Everything one distance pass over a probe set yields."""
 
-    cross_view: CrossViewCounts
-    reid: ReidCounts | None  # re-id mode only
+    cross_view: CrossViewCounts | None  # not in retrieval mode
+    reid: ReidCounts | None  # re-id and retrieval modes
     pairs: tuple[Scores, Scores] | None  # (genuine, impostor) when verification is asked
 
 
@@ -140,7 +148,8 @@ def score_probe_set(embeddings: np.ndarray, labels: np.ndarray, views: np.ndarra
     """
     if mode == "cross-view":  # the gallery sorted by view: its cells are column slices
         gallery = gallery[np.argsort(views[gallery], kind="stable")]
-    cells = CrossViewCounter(labels, views, probe, gallery, num_views, ranks)
+    cells = (CrossViewCounter(labels, views, probe, gallery, num_views, ranks)
+             if mode != "retrieval" else None)  # retrieval views name sequences: no table
     reid = ReidCounter(ranks) if mode != "cross-view" else None
     collector = PairCollector(embeddings, probe, gallery) if verification else None
     parts, squares = part_major or to_part_major(embeddings)
@@ -150,11 +159,12 @@ def score_probe_set(embeddings: np.ndarray, labels: np.ndarray, views: np.ndarra
         if collector is not None:
             collector.add(dist, pairs)
         dist[pairs.itself] = np.inf
-        cells.add(rows, dist, pairs)
+        if cells is not None:
+            cells.add(rows, dist, pairs)
         if reid is not None:
             dist[pairs.removed] = np.inf
             reid.add(dist, pairs)
-    return ProbeSetCounts(cross_view=cells.counts(),
+    return ProbeSetCounts(cross_view=cells.counts() if cells is not None else None,
                           reid=reid.counts() if reid is not None else None,
                           pairs=collector.scores() if collector is not None else None)
 

@@ -106,3 +106,20 @@ def identification_sheet(rows: Sequence[tuple[np.ndarray | None, str, bool,
         lines.append(np.concatenate(panels, axis=1))
         lines.append(np.full((4, lines[-1].shape[1], 3), 60, np.uint8))
     return np.concatenate(lines[:-1], axis=0) if lines else np.zeros((*TILE, 3), np.uint8)
+
+
+def pair_sheet(title: str, same: bool,
+               sides: Sequence[tuple[np.ndarray | None, str]]) -> np.ndarray:
+    """``heatgait verify``'s picture: the title (green: same walker, red: different) over the
+    strips of the two walks side by side, each under its caption."""
+    width = FRAMES * TILE[1]
+    panels = []
+    for i, (strip, caption) in enumerate(sides):
+        if i:
+            panels.append(np.zeros((CAPTION_H + TILE[0], GAP, 3), np.uint8))
+        panels.append(_captioned(strip, caption, PLAIN, width))
+    body = np.concatenate(panels, axis=1)
+    head = np.zeros((CAPTION_H + 6, body.shape[1], 3), np.uint8)
+    cv2.putText(head, title, (3, CAPTION_H - 2), cv2.FONT_HERSHEY_SIMPLEX, 0.5,
+                ACCEPT if same else REJECT, 1, cv2.LINE_AA)
+    return np.concatenate([head, body], axis=0)

@@ -84,11 +84,14 @@ class GaitHeat(nn.Module):
         images += [x[:, group].amax(dim=1, keepdim=True) for group in self.partitions]
         return torch.cat(images, dim=0)
 
-    def forward(
-        self, x: torch.Tensor, lengths: torch.Tensor | None = None
-    ) -> dict[str, dict[str, torch.Tensor]] | torch.Tensor:
-        n, t, v, h, w = x.shape  # [n, t, 17, H, W]
-        frames = x.reshape(n * t, v, h, w)
+    def encode_frames(self, frames: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per-frame part of the network: [N, 17, H, W] heatmap frames -> (last-stage features
+        of every branch [1 + K, N, C, h', w'], fusion features [N, C, h', w']).
+
+        Everything here acts on each frame alone (PGHA at test time, integration, the shared
+        backbone with BatchNorm on its stored statistics, the fusion blocks), so a stream can
+        run it frame by frame; only the heads' set pooling mixes frames.
+        """
         if self.align:
             frames = align_heatmaps(
                 frames,
@@ -101,24 +104,38 @@ class GaitHeat(nn.Module):
         # heatmaps may arrive as float16 to save memory; the network runs in its own dtype
         # (autocast still lowers it where enabled)
         dtype = self.backbone.stem[0].weight.dtype
-        images = self.integrate(frames).to(dtype)  # [(1+K)*n*t, 1, H, W]
+        images = self.integrate(frames).to(dtype)  # [(1+K)*N, 1, H, W]
         # single-channel images need no layout change: model.to(memory_format=channels_last)
         # alone makes every feature map channels_last
         stages = self.backbone(images)
         branches = 1 + len(self.partitions)
+        count = frames.shape[0]
         fused: torch.Tensor | None = None
         for k, feat in enumerate(stages):
-            merged = feat.unflatten(0, (branches, n * t)).amax(dim=0)  # [n*t, C_k, h_k, w_k]
+            merged = feat.unflatten(0, (branches, count)).amax(dim=0)  # [N, C_k, h_k, w_k]
             fused = merged if fused is None else self.fusion[k - 1](fused) + merged
-        last = stages[-1].unflatten(0, (branches, n * t))  # [1+K, n*t, C, h', w']
+        assert fused is not None
+        return stages[-1].unflatten(0, (branches, count)), fused
+
+    def fusion_embedding(self, fused: torch.Tensor, lengths: torch.Tensor | None = None
+                         ) -> torch.Tensor:
+        """Evaluation output from fusion features [n, t, C, h', w']: the BNNeck feature after
+        set pooling, L2-normalised per part, [n, D, P]."""
+        _, bn, _ = self.heads["fusion"](fused, lengths)
+        return nn.functional.normalize(bn.float(), dim=1)
+
+    def forward(
+        self, x: torch.Tensor, lengths: torch.Tensor | None = None
+    ) -> dict[str, dict[str, torch.Tensor]] | torch.Tensor:
+        n, t, v, h, w = x.shape  # [n, t, 17, H, W]
+        last, fused = self.encode_frames(x.reshape(n * t, v, h, w))  # [1+K, n*t, C, h', w']
+        if not self.training:
+            return self.fusion_embedding(fused.unflatten(0, (n, t)), lengths)  # [n, D, P]
         feats = {
             "global": last[0],
             "local": last[1:].amax(dim=0),  # Max Response over the K groups
             "fusion": fused,
         }
-        if not self.training:
-            _, bn, _ = self.heads["fusion"](feats["fusion"].unflatten(0, (n, t)), lengths)
-            return nn.functional.normalize(bn.float(), dim=1)  # [n, D, P]
         out: dict[str, dict[str, torch.Tensor]] = {}
         for name, f in feats.items():
             embed, _, logits = self.heads[HEAD_KEYS[name]](f.unflatten(0, (n, t)), lengths)

@@ -22,6 +22,10 @@ DATASETS: dict[str, tuple[str, str]] = {
     "CA": ("CASIA-B", "casia-b"),
     "CC": ("CCPG", "ccpg"),
     "SU": ("SUSTech1K", "sustech1k"),
+    # the keypoint data sets: not in the paper; their table is ``published/keypoint.yaml``
+    "OU": ("OU-MVLP", "oumvlp"),
+    "GR": ("GREW", "grew"),
+    "G3": ("Gait3D", "gait3d"),
 }
 PROTOCOL_CODES = {protocol: code for code, (_, protocol) in DATASETS.items()}
 
@@ -34,6 +38,9 @@ ROW_VARIANTS: dict[str, str] = {
     "no-pgha": "GaitHeat without pose-guided heatmap alignment",
 }
 TABLE_NUMBERS = (1, 2, 3, 4, 5)
+# Not a table of the paper: published pose-based numbers on the keypoint data sets (OpenGait's
+# re-runs of GaitGraph, GaitGraph2, GaitTR), set beside heatgait's by ``heatgait report``.
+KEYPOINT_TABLE = 6
 _METRIC = re.compile(r"^(rank[1-9][0-9]*|mAP)$")
 
 
@@ -86,6 +93,11 @@ class PublishedTable:
     columns: tuple[Column, ...]
     rows: tuple[Row, ...]
     missing: str = ""  # why values are absent, where they are
+    title: str = ""  # printed instead of "Table N" (the keypoint table is not the paper's)
+
+    @property
+    def heading(self) -> str:
+        return self.title or f"Table {self.number}"
 
     @property
     def pairs(self) -> list[tuple[str, str]]:
@@ -132,18 +144,21 @@ def parse_table(text: str, origin: str = "<text>") -> PublishedTable:
     rows = tuple(_row(r, len(columns), f"{origin} row {r.get('method', i + 1)}")
                  for i, r in enumerate(raw["rows"]))
     return PublishedTable(number=int(raw["table"]), caption=" ".join(str(raw["caption"]).split()),
-                          columns=columns, rows=rows, missing=str(raw.get("missing") or ""))
+                          columns=columns, rows=rows, missing=str(raw.get("missing") or ""),
+                          title=str(raw.get("title") or ""))
 
 
 def load_table(number: int) -> PublishedTable:
-    """Table ``number`` (1-5) of the paper, from the package data."""
-    if number not in TABLE_NUMBERS:
-        raise ValueError(f"table {number}: the paper has tables {TABLE_NUMBERS[0]}-{TABLE_NUMBERS[-1]}")
-    name = f"table{number}.yaml"
+    """Table ``number`` (1-5) of the paper, or the keypoint table (6), from the package data."""
+    if number not in (*TABLE_NUMBERS, KEYPOINT_TABLE):
+        raise ValueError(f"table {number}: the paper has tables {TABLE_NUMBERS[0]}-"
+                         f"{TABLE_NUMBERS[-1]} (and {KEYPOINT_TABLE}: the keypoint data sets)")
+    name = "keypoint.yaml" if number == KEYPOINT_TABLE else f"table{number}.yaml"
     text = (resources.files("heatgait.reproduce.published") / name).read_text()
     return parse_table(text, f"published/{name}")
 
 
-def load_tables() -> dict[int, PublishedTable]:
-    """Every table of the paper, by number."""
-    return {number: load_table(number) for number in TABLE_NUMBERS}
+def load_tables(keypoint: bool = False) -> dict[int, PublishedTable]:
+    """Every table of the paper, by number (and the keypoint table when ``keypoint``)."""
+    numbers = (*TABLE_NUMBERS, KEYPOINT_TABLE) if keypoint else TABLE_NUMBERS
+    return {number: load_table(number) for number in numbers}

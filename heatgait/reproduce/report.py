@@ -154,16 +154,18 @@ def format_markdown(reports: Sequence[TableReport], context: bool = True) -> str
     for report in reports:
         table = report.table
         header = ["", *[column_heading(table, c) for c in table.columns]]
-        lines = [f"### Table {table.number}: {table.caption}", "",
+        lines = [f"### {table.heading}: {table.caption}", "",
                  "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        word = "published" if table.title else "paper"  # a titled table is not the paper's
         shown = [r for r in table.rows if context or r.variant in {x.variant for x in report.rows}]
+        shown = [r for r in shown if not table.title or any(v is not None for v in r.values)]
         for row in shown:
-            lines.append("| " + " | ".join([f"{row.method} (paper)",
+            lines.append("| " + " | ".join([f"{row.method} ({word})",
                                             *[_number(v) for v in row.values]]) + " |")
         for row in report.rows:
             lines.append("| " + " | ".join([f"**{row.method} (yours)**",
                                             *[_number(v) for v in row.yours]]) + " |")
-            lines.append("| " + " | ".join([f"{row.method}: yours - paper",
+            lines.append("| " + " | ".join([f"{row.method}: yours - {word}",
                                             *[_number(v, True) for v in row.diff]]) + " |")
         if table.missing:
             lines += ["", f"Paper values: {table.missing}."]
@@ -205,7 +207,7 @@ def save_png(reports: Sequence[TableReport], path: str | Path, spread: float = 1
                       fontsize=7)
         ax.set_yticks(range(len(rows)), [r.method for r in rows] or ["(no results)"],
                       fontsize=8)
-        ax.set_title(f"Table {table.number}: yours (paper)", fontsize=9, loc="left")
+        ax.set_title(f"{table.heading}: yours (paper)", fontsize=9, loc="left")
     if image is not None:
         fig.colorbar(image, ax=axes[:, 0].tolist(), shrink=0.8,
                      label="yours - paper (points)")

@@ -32,13 +32,35 @@ class TrainingSet:
     indices: list[int]  # positions in ``shards`` of the training sequences
     labels: list[int]  # class of each of ``indices``
     label_map: dict[str, int]  # subject -> class
+    dataset_warning: str = ""  # the recipe's data set is not the shards' (dataset_mismatch)
+
+    @property
+    def datasets(self) -> list[str]:
+        """The data set names the training sequences' shards record (sorted, blanks left out)."""
+        return sorted({self.shards.sequences[i].dataset for i in self.indices} - {""})
+
+
+def dataset_mismatch(recipe_dataset: str, train: TrainingSet) -> str:
+    """One line when the recipe's data set is not the one the training shards record, else "".
+
+    A run is filed (checkpoint ``dataset``/``code``, ``report``) under the recipe's data set,
+    so training a CASIA-B recipe on, say, imported OU-MVLP keypoints must not pass unseen.
+    """
+    found = train.datasets
+    if not recipe_dataset or not found or [d.lower() for d in found] == [recipe_dataset.lower()]:
+        return ""
+    return (f"the recipe is for {recipe_dataset} but the training shards are "
+            f"{', '.join(found)}; the run is filed under {recipe_dataset}: use that data set's "
+            "recipe (or --set data.dataset=NAME data.code=CODE) if this is not what you meant")
 
 
 def select_training(shards: ShardSet, split_path: str | Path,
-                    label_map: dict[str, int] | None = None) -> TrainingSet:
+                    label_map: dict[str, int] | None = None, recipe_dataset: str = ""
+                    ) -> TrainingSet:
     """Training sequences: those whose subject is in the split's TRAIN_SET.
 
-    ``label_map`` (from a checkpoint being resumed) must cover exactly the subjects found.
+    ``label_map`` (from a checkpoint being resumed) must cover exactly the subjects found;
+    ``recipe_dataset`` is checked against the shards' (``dataset_warning``).
     """
     split = load_split(split_path)
     train = set(split.train)
@@ -60,7 +82,9 @@ def select_training(shards: ShardSet, split_path: str | Path,
             f"{len(subjects)} training subjects (missing {missing}, new {extra}); resume with the "
             "same shards or start a new run")
     labels = [label_map[shards.sequences[i].subject] for i in indices]
-    return TrainingSet(shards=shards, indices=indices, labels=labels, label_map=label_map)
+    train = TrainingSet(shards=shards, indices=indices, labels=labels, label_map=label_map)
+    train.dataset_warning = dataset_mismatch(recipe_dataset, train)
+    return train
 
 
 class TaggedBatches:

@@ -27,7 +27,7 @@ VERSION = 2
 
 # data keys that change an embedding, and why
 DATA_IN = {
-    "heatmaps": "the network's input: the pose model's maps, or maps regenerated from keypoints",
+    "heatmaps": "the network's input: the stored maps, or maps redrawn from keypoints (regenerated, rendered)",
     "normalize": "per-sequence min-max normalisation of the input",
     "max_test_frames": "which frames of a long sequence are kept at test time",
 }
@@ -56,6 +56,8 @@ SECTIONS_OUT = {
                "input, recorded by each shard, not of the model that embeds it",
     "train": "optimisation: its effect is in the weights, which are hashed",
     "eval": "the scoring protocol, applied after embedding",
+    "stream": "when a live track is named and on which frames; each window is embedded as "
+              "a stored sequence of those frames",
 }
 # what version 1 used whatever the recipe said (the values a key takes to embed as it did)
 VERSION1_IMPLIED = {("data", "heatmaps"): "raw", ("model", "translate_below"): True}

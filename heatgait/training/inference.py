@@ -6,9 +6,9 @@ From the checkpoint's own recipe (the one the network was trained with) it takes
 
 - the network: the recipe's ``model`` section built and loaded with the weights, in eval mode
   on the device;
-- the input: the heatmap kind (``data.heatmaps``: the pose model's maps, or maps regenerated
-  from the stored keypoints, Table 4), the per-sequence min-max normalisation
-  (``data.normalize``) and the frame cap (``data.max_test_frames``), applied as training fed
+- the input: the heatmap kind (``data.heatmaps``: the stored maps, or maps redrawn from the
+  stored keypoints: regenerated as in Table 4, or rendered as a keypoint import draws them),
+  the per-sequence min-max normalisation (``data.normalize``) and the frame cap (``data.max_test_frames``), applied as training fed
   the network: workers read and ship the stored maps (:meth:`InferenceModel.dataset`), and
   :meth:`InferenceModel.model_input` finishes them on the device;
 - the precision: ``auto`` is fp16 autocast on CUDA (eval's rule since the start), fp32 on the

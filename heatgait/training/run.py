@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,8 +63,10 @@ class TrainSummary:
 
 
 def train(recipe: Recipe, data: Sequence[str | Path], out_dir: str | Path, *,
-          resume: bool = False, device: str = "auto", progress: bool = True) -> TrainSummary:
-    """Trains the recipe's model on the training subjects found in ``data`` (shard paths)."""
+          resume: bool = False, device: str = "auto", progress: bool = True,
+          warn: Callable[[str], None] | None = None) -> TrainSummary:
+    """Trains the recipe's model on the training subjects found in ``data`` (shard paths);
+    ``warn`` gets one line for each thing the user should know before it runs."""
     run_dir = Path(out_dir)
     resume_from = checkpoint_to_resume(run_dir, resume)
     ctx = distributed.setup(device)
@@ -75,6 +77,8 @@ def train(recipe: Recipe, data: Sequence[str | Path], out_dir: str | Path, *,
             recipe = resumed_recipe(recipe, state["recipe"])
         recipe.model = model_settings(recipe.model)  # what is built is what is saved
         train_set, missing = training_data(recipe, data, state)
+        if train_set.dataset_warning and ctx.is_main and warn is not None:  # also kept in
+            warn(train_set.dataset_warning)  # every checkpoint's extra
         model, opt, start = build_optimisation(recipe, len(train_set.label_map), ctx, state)
         iterator, batches = open_loader(recipe, train_set, ctx, start, state)
         if ctx.is_main:
@@ -125,7 +129,8 @@ def training_data(recipe: Recipe, data: Sequence[str | Path], state: dict[str, A
     subjects that the shards lack."""
     shards = ShardSet(list(data))
     split_file = recipe.split_file
-    train_set = select_training(shards, split_file, state["label_map"] if state else None)
+    train_set = select_training(shards, split_file, state["label_map"] if state else None,
+                                recipe.data.dataset)
     missing = sorted(set(load_split(split_file).train) - set(train_set.label_map))
     batch_p = recipe.data.batch_p
     if len(train_set.label_map) < batch_p:
@@ -216,7 +221,8 @@ class CheckpointWriter:
             iteration=iteration, recipe=self.saved_recipe, label_map=self.train_set.label_map,
             variant=self.recipe.model.name, dataset=data.dataset, code=data.code,
             extra={"rng_ranks": rng_ranks, "world_size": self.ctx.world_size,
-                   "last_batch_labels": labels})
+                   "last_batch_labels": labels, "shards_datasets": self.train_set.datasets,
+                   "dataset_warning": self.train_set.dataset_warning})
         self.last_path = ckpt.save_run_checkpoint(payload, self.run_dir)
 
 

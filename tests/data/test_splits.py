@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from heatgait.data.splits import Split, load_split, save_split
+from heatgait.data.splits import Split, load_split, load_split_list, save_split
 from heatgait.errors import ConfigError
 
 
@@ -55,3 +55,12 @@ def test_one_rule_for_train_and_eval_never_the_current_folder(tmp_path: Path,
     assert load_split(saved.split_file).train == ["a"]
     with pytest.raises(ConfigError, match="not found"):
         resolve_split("nowhere.json", str(folder / "mine.yaml"))
+
+
+def test_a_further_list_is_read_and_a_missing_one_named(tmp_path: Path) -> None:
+    path = tmp_path / "split.json"
+    path.write_text(json.dumps({"TRAIN_SET": ["1"], "TEST_SET": ["2"],
+                                "PROBE_SET": ["2-camid1_videoid1-seq0"]}))
+    assert load_split_list(path, "PROBE_SET") == ["2-camid1_videoid1-seq0"]
+    with pytest.raises(ConfigError, match="no list 'PROBES'.*eval.probe_list"):
+        load_split_list(path, "PROBES")

@@ -135,3 +135,56 @@ def unquoted_arrow_free(text: str) -> bool:
     from heatgait.evaluation.cross import unquoted_arrow
 
     return unquoted_arrow(text) is None and unquoted_arrow("CA:CC", "CC") is None
+
+
+def test_eval_grew_prints_local_protocol_and_writes_submission(tmp_path):
+    rng = np.random.default_rng(5)
+    rows = [(f"{s:05d}", t, f"s{s}{t}") for s in range(1, 23) for t in ("01", "02")]
+    rows += [("probe", "03", f"{v:05d}") for v in range(6)]
+    centres = {s: rng.normal(size=(16, 2)) for s, _, _ in rows}
+    emb = np.stack([centres[s] + 0.5 * rng.normal(size=(16, 2)) for s, _, _ in rows])
+    path = save_embeddings(tmp_path / "grew.npz", emb, *zip(*rows))
+    csv_path, out = tmp_path / "grew.csv", tmp_path / "grew.json"
+    result = runner.invoke(app, ["eval", "--embeddings", str(path), "-p", "grew",
+                                 "--submission", str(csv_path), "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "not comparable to the GREW leaderboard" in result.output
+    assert "rank20" in result.output and f"submission: {csv_path} (6 probes)" in result.output
+    lines = csv_path.read_text().splitlines()
+    assert lines[0].split(",")[-1] == "rank1_distractor" and len(lines) == 1 + 6
+    assert all(len(line.split(",")) == 22 for line in lines)
+    data = json.loads(out.read_text())
+    assert set(data["local"]) >= {"rank1", "rank5", "rank10", "rank20"}
+    assert data["details"]["probe_sets"]["local"]["num_probes"] == 22
+
+
+def test_eval_gait3d_reports_map_and_minp_with_its_listed_probes(tmp_path):
+    from heatgait.config import load_recipe
+    from heatgait.data.splits import load_split_list
+
+    listed = load_split_list(load_recipe("gait3d").split_file, "PROBE_SET")[:5]
+    rng = np.random.default_rng(6)
+    rows = [tuple(key.split("-")) for key in listed]
+    rows += [(key.split("-")[0], f"camid{c}_videoid1", "seq0") for key in listed
+             for c in (90, 91)]
+    centres = {s: rng.normal(size=(16, 2)) for s, _, _ in rows}
+    emb = np.stack([centres[s] + 0.5 * rng.normal(size=(16, 2)) for s, _, _ in rows])
+    path = save_embeddings(tmp_path / "g3.npz", emb, *zip(*rows))
+    out = tmp_path / "g3.json"
+    result = runner.invoke(app, ["eval", "--embeddings", str(path), "-p", "gait3d",
+                                 "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "mINP" in result.output and "995 of the 1000 probes listed" in result.output
+    data = json.loads(out.read_text())
+    assert {"rank1", "rank5", "rank10", "mAP", "mINP"} <= set(data["all"])
+    assert data["details"]["probe_sets"]["all"]["num_probes"] == 5
+    assert data["details"]["probe_sets"]["all"]["num_gallery"] == 10
+    assert out.with_suffix(".png").read_bytes()[:4] == b"\x89PNG"  # ROC panel only
+
+
+def test_submission_with_another_protocol_is_refused_before_any_work(tmp_path, capsys):
+    path, _ = casia_like(tmp_path)
+    assert main(["eval", "--embeddings", str(path), "-p", "casia-b",
+                 "--submission", str(tmp_path / "s.csv")]) == 2
+    assert "--submission: protocol casia-b has no submission file" in capsys.readouterr().err
+    assert not (tmp_path / "s.csv").exists()

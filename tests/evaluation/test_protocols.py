@@ -191,3 +191,120 @@ def test_each_probe_set_computes_its_distances_once(monkeypatch, recipe, types, 
     assert len(calls) == len(config.probes)  # one chunk each: the whole probe set
     assert calls == [ps.num_probes for ps in result.probe_sets.values()]
     assert all(ps.verification.genuine_pairs > 0 for ps in result.probe_sets.values())
+
+
+# ---- keypoint data sets: OU-MVLP (cross-view), Gait3D and GREW (retrieval) -----------------
+
+def gait3d_case():
+    """Four listed probes and five gallery sequences on a line (1-D embeddings, one part, so
+    a distance is |x - y|). Worked out by hand:
+
+    gallery  g1 B@1  g2 A@2  g3 C@3  g4 A@4  g5 B@20
+    probe P (A) at 0:    order g1 B, g2 A, g3 C, g4 A, g5 B -> matches at 2, 4:
+                         rank-1 miss; AP = (1/2 + 2/4) / 2 = 0.5; INP = 2 / 4 = 0.5
+    probe Q (B) at 10:   distances g4 6, g3 7, g2 8, g1 9, g5 10 -> matches at 4, 5:
+                         rank-1 miss; AP = (1/4 + 2/5) / 2 = 0.325; INP = 2 / 5 = 0.4
+    probe R (C) at 3.1:  g3 is nearest (0.1) -> match at 1: rank-1 hit; AP = 1; INP = 1
+    probe S (D) at 5:    subject D is not in the gallery: skipped (Gait3D), or a miss (GREW)
+    Over the 3 valid probes: rank-1 1/3, rank-5 3/3, mAP 1.825/3 = 60.8333 %,
+    mINP 1.9/3 = 63.3333 %. Counting S as a miss: rank-1 1/4, mAP 1.825/4, mINP 1.9/4.
+    An unlisted sequence of a probe's subject is gallery, a listed one never is.
+    """
+    rows = [  # (x, subject, type, view)
+        (0.0, "0001", "camid1_videoid1", "seq0"), (10.0, "0002", "camid2_videoid1", "seq0"),
+        (3.1, "0003", "camid1_videoid2", "seq0"), (5.0, "0004", "camid3_videoid1", "seq0"),
+        (1.0, "0002", "camid4_videoid1", "seq0"), (2.0, "0001", "camid5_videoid1", "seq0"),
+        (3.0, "0003", "camid6_videoid1", "seq1"), (4.0, "0001", "camid1_videoid1", "seq1"),
+        (20.0, "0002", "camid7_videoid1", "seq0")]
+    x, labels, types, views = zip(*rows)
+    listed = [f"{s}-{t}-{v}" for _, s, t, v in rows[:4]]
+    return np.asarray(x, np.float32)[:, None], labels, types, views, listed
+
+
+def test_gait3d_rank_map_minp_by_hand():
+    *data, listed = gait3d_case()
+    result = evaluate_embeddings(*data, load_recipe("gait3d").eval, probe_keys=listed)
+    got = result.probe_sets["all"]
+    assert (got.num_probes, got.num_gallery, got.num_skipped) == (4, 5, 1)
+    assert got.metrics["rank1"] == pytest.approx(100 / 3)
+    assert got.metrics["rank5"] == got.metrics["rank10"] == pytest.approx(100.0)
+    assert got.metrics["mAP"] == pytest.approx(100 * 1.825 / 3)
+    assert got.metrics["mINP"] == pytest.approx(100 * 1.9 / 3)
+    assert got.views == [] and "1 probes had no true match and were skipped" in \
+        " ".join(result.notes)
+    assert list(result.to_dict()["all"])[:5] == ["rank1", "rank5", "rank10", "mAP", "mINP"]
+
+
+def test_gait3d_needs_its_probe_list_and_names_missing_probes():
+    *data, listed = gait3d_case()
+    with pytest.raises(UsageError, match="PROBE_SET"):
+        evaluate_embeddings(*data, load_recipe("gait3d").eval)
+    result = evaluate_embeddings(*data, load_recipe("gait3d").eval,
+                                 probe_keys=[*listed, "9999-camid1_videoid1-seq0"])
+    assert any("1 of the 5 probes listed in PROBE_SET" in n for n in result.notes)
+
+
+def test_grew_local_counts_unmatched_probes_as_misses_and_rounds():
+    """GREW's local protocol: the same case as types 02 (probes) vs 01 (gallery)."""
+    x, labels, _, _, _ = gait3d_case()
+    types = ["02"] * 4 + ["01"] * 5
+    views = [f"v{i}" for i in range(9)]  # GREW's views are sequence names: no per-view table
+    config = load_recipe("grew").eval
+    result = evaluate_embeddings(x, labels, types, views, config, verification=False)
+    got = result.probe_sets["local"].metrics
+    assert got == {"rank1": 25.0, "rank5": 75.0, "rank10": 75.0, "rank20": 75.0}
+    assert any("not comparable to the GREW leaderboard" in n for n in result.notes)
+    assert any("counted as misses" in n for n in result.notes)
+    keep = np.arange(9) != 3  # without S: rank-1 = 1/3, printed as the field rounds it
+    rounded = evaluate_embeddings(x[keep], *[np.asarray(c)[keep] for c in (labels, types, views)],
+                                  config, verification=False)
+    assert rounded.probe_sets["local"].metrics["rank1"] == 33.33
+
+
+def oumvlp_case():
+    """Two views, three subjects, 1-D embeddings; gallery type 01, probes 00. By hand:
+
+    gallery  000: A 0, B 1, C 5          090: A 10, B 11 (C has no 090 gallery)
+    probes   000: A 0.1, B 0.9, C 5.1    090: A 10.6, B 11.2
+    cell (000, 000): A, B, C all nearest their own -> 100
+    cell (000, 090): A 0.1 -> A@10 hit; B 0.9 -> A@10 miss; C -> no C there: a miss -> 33.33
+    cell (090, 000): A 10.6 and B 11.2 are both nearest C@5 -> 0
+    cell (090, 090): A 10.6 -> B@11 miss; B 11.2 -> B@11 hit -> 50
+    identical views excluded: probe view 000 -> 33.33, 090 -> 0; rank-1 = 16.665
+    (with the diagonal it would be 45.83; skipping C's invalid probe would give 25)
+    """
+    rows = [(0.0, "A", "01", "000"), (1.0, "B", "01", "000"), (5.0, "C", "01", "000"),
+            (10.0, "A", "01", "090"), (11.0, "B", "01", "090"),
+            (0.1, "A", "00", "000"), (0.9, "B", "00", "000"), (5.1, "C", "00", "000"),
+            (10.6, "A", "00", "090"), (11.2, "B", "00", "090")]
+    x, labels, types, views = zip(*rows)
+    return np.asarray(x, np.float32)[:, None], labels, types, views
+
+
+def test_oumvlp_excludes_identical_views_and_counts_invalid_probes_as_misses():
+    result = evaluate_embeddings(*oumvlp_case(), load_recipe("oumvlp").eval)
+    got = result.probe_sets["NM"]
+    np.testing.assert_array_equal(got.cells[:, :, 0], [[100.0, 33.33], [0.0, 50.0]])
+    np.testing.assert_allclose(got.per_view[:, 0], [33.33, 0.0])
+    assert got.metrics["rank1"] == pytest.approx(16.665)
+    assert result.mean["rank1"] == pytest.approx(16.665)
+
+
+def test_oumvlp_recipe_on_fourteen_views_equals_reference():
+    rng = np.random.default_rng(7)
+    recipe = load_recipe("oumvlp")
+    views = ["000", "015", "030", "045", "060", "075", "090", "180", "195", "210", "225",
+             "240", "255", "270"]
+    data = drop(rng, synthetic(rng, [f"{i:05d}" for i in range(2, 14, 2)], ["00", "01"],
+                               views, noise=1.2), 0.1)
+    result = evaluate_embeddings(*data, recipe.eval, verification=False)
+    want, cells = cross_view(*data, ["00"], ["01"], "exact", [1])
+    np.testing.assert_array_equal(result.probe_sets["NM"].cells[:, :, 0], cells[1])
+    assert result.probe_sets["NM"].metrics["rank1"] == pytest.approx(want[1], abs=1e-9)
+    assert len(result.probe_sets["NM"].views) == 14
+
+
+def test_cross_view_refuses_minp():
+    config = EvalConfig(gallery=["01"], probes={"NM": ["00"]}, metrics=["rank1", "mINP"])
+    with pytest.raises(UsageError, match="'mINP' needs eval.mode reid or retrieval"):
+        evaluate_embeddings(*oumvlp_case(), config)

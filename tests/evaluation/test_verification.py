@@ -99,6 +99,20 @@ def test_histogram_mode_agrees_with_exact_mode():
         assert b.metrics[key] == pytest.approx(a.metrics[key], abs=0.05)  # percent points
 
 
+def test_histogram_bins_are_numpys_bin_for_bin_on_and_beside_every_edge():
+    rng = np.random.default_rng(4)
+    collector = ScoreCollector(upper=2.0, limit=0, bins=1000)
+    values = (rng.random(50_000) * 2.4 - 0.2).astype(np.float32)  # some below 0, some above
+    collector.add(values)
+    edges = collector.edges.astype(np.float32)
+    around = [edges, np.nextafter(edges, np.float32(-1)), np.nextafter(edges, np.float32(9))]
+    for chunk in around:
+        collector.add(chunk)
+    want = sum(np.histogram(np.clip(v, 0.0, collector.edges[-1]), bins=collector.edges)[0]
+               for v in [values, *around])
+    np.testing.assert_array_equal(collector.counts, want)
+
+
 def test_verify_matrix_uses_labels_and_the_valid_mask():
     dist = np.array([[0.1, 0.9, 0.4],
                      [0.8, 0.2, 0.3]])

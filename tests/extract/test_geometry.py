@@ -57,3 +57,22 @@ def test_heatmap_points_back_to_image():
     # heatmap 48x64 spans the 240x320 region: 5 image px per heatmap px
     np.testing.assert_allclose(heatmap_to_image(np.array([24.0, 32.0]), box), [148.0, 178.0])
     np.testing.assert_allclose(heatmap_to_image(np.array([0.0, 0.0]), box), [28.0, 18.0])
+
+
+def test_udp_maps_the_padded_region_onto_the_heatmap_grid():
+    from heatgait.extract.pose.crop import (
+        heatmap_to_image_udp,
+        image_to_heatmap_udp,
+        keypoint_boxes,
+    )
+
+    kp = np.array([[[0.0, 0.0, 0.9], [30.0, 80.0, 0.5], [99.0, 99.0, 0.0]]])  # last: missing
+    box = keypoint_boxes(kp)
+    assert box.tolist() == [[0.0, 0.0, 30.0, 80.0]]
+    # centre (15, 40), size (37.5, 100) widened to 3:4 -> (75, 100): edges on the first and
+    # last heatmap pixel centres (UDP), the centre on the grid centre
+    points = np.array([[[15.0, 40.0], [-22.5, -10.0], [52.5, 90.0]]])
+    hm = image_to_heatmap_udp(points, box)
+    np.testing.assert_allclose(hm[0], [[23.5, 31.5], [0.0, 0.0], [47.0, 63.0]], atol=1e-12)
+    np.testing.assert_allclose(heatmap_to_image_udp(hm, box), points, atol=1e-12)
+    assert np.isnan(keypoint_boxes(np.zeros((1, 17, 3)))).all()  # nobody: no box

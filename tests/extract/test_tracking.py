@@ -57,3 +57,19 @@ def test_filter_people_drops_weak_and_degenerate_boxes():
     boxes = np.array([[0, 0, 10, 20, 0.9], [1, 1, 11, 21, 0.8], [5, 5, 5, 30, 0.95],
                       [50, 0, 60, 20, 0.2]], dtype=np.float32)
     np.testing.assert_array_equal(filter_people(boxes, 0.3, 0.5), boxes[:1])
+
+
+def test_prune_keeps_memory_bounded_and_the_ids_the_same():
+    """Two walkers crossing over 120 frames, one leaving at frame 80: pruned every frame (as a
+    live stream does), the tracker gives every box the id it gives unpruned."""
+    a = _walker(0, 0, 3, 120)
+    b = _walker(330, 8, -3, 80, h=110)
+    plain, pruned = Tracker(), Tracker()
+    ended = []
+    for t in range(120):
+        boxes = np.stack([a[t], b[t]] if t < 80 else [a[t]])
+        assert plain.update(t, boxes) == pruned.update(t, boxes)
+        ended += pruned.prune(keep=16)
+        assert all(len(track.frames) <= 16 for track in pruned.active)
+    assert [track.id for track in ended] == [1] and not pruned.finished
+    assert len(plain.finished) == 1 and len(plain.active[0].frames) == 120

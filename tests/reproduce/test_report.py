@@ -194,4 +194,47 @@ def test_cli_rejects_a_table_that_does_not_exist(tmp_path, capsys):
     path = results_json(tmp_path / "a.json", "casia-b", 0)
     assert main(["report", str(path), "--table", "7"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == ["heatgait: --table 7: the paper has tables 1, 2, 3, 4, 5"]
+    assert err == ["heatgait: --table 7: the paper has tables 1, 2, 3, 4, 5; 6 is the keypoint "
+                   "data sets"]
+
+
+def keypoint_json(path, protocol, seed):
+    """A Gait3D or OU-MVLP results JSON from clustered random embeddings, as eval writes it."""
+    from heatgait.data.splits import load_split_list
+
+    rng = np.random.default_rng(seed)
+    recipe = load_recipe(protocol)
+    keys = None
+    if protocol == "gait3d":
+        keys = load_split_list(recipe.split_file, "PROBE_SET")[:6]
+        rows = [tuple(k.split("-")) for k in keys]
+        rows += [(k.split("-")[0], "camid99_videoid1", "seq0") for k in keys]
+    else:
+        rows = [(f"{s:05d}", t, v) for s in range(2, 14, 2) for t in ("00", "01")
+                for v in ("000", "015", "090")]
+    centres = {s: rng.normal(size=(16, 4)) for s, _, _ in rows}
+    emb = np.stack([centres[s] + 0.8 * rng.normal(size=(16, 4)) for s, _, _ in rows])
+    result = evaluate_embeddings(emb.astype(np.float32), *zip(*rows), recipe.eval,
+                                 probe_keys=keys)
+    return write_json(result, path, {"recipe": protocol, "source": recipe.data.code,
+                                     "cross": ""})
+
+
+def test_keypoint_results_sit_beside_openGaits_pose_based_numbers(tmp_path):
+    paths = [keypoint_json(tmp_path / "r" / f"{p}.json", p, i)
+             for i, p in enumerate(("oumvlp", "gait3d"))]
+    out = runner.invoke(app, ["report", *map(str, paths), "--png", str(tmp_path / "k.png")])
+    assert out.exit_code == 0, out.output
+    assert "### Keypoint data sets:" in out.output and "Table 6" not in out.output
+    assert "| GaitGraph2 (OpenGait re-run) (published) | 70.75 | 34.61 | - | 11.00 |" \
+        in out.output
+    assert "(heatgait) (published)" not in out.output  # no published numbers of its own
+    yours = next(line for line in out.output.splitlines() if "(heatgait) (yours)" in line)
+    cells = [c.strip() for c in yours.strip("|").split("|")][1:]
+    want = [json.loads(p.read_text()) for p in paths]
+    assert cells == [f"{want[0]['NM']['rank1']:.2f}", "-", "-", f"{want[1]['all']['rank1']:.2f}"]
+    assert (tmp_path / "k.png").read_bytes()[:8] == PNG
+    table = load_table(6)
+    assert [c.test for c in table.columns] == ["OU", "GR", "GR", "G3"]
+    assert runner.invoke(app, ["report", str(paths[0]), "--table", "6",
+                               "--png", str(tmp_path / "k6.png")]).exit_code == 0

@@ -92,3 +92,24 @@ def test_regenerated_heatmaps_train_and_evaluate_from_keypoints(tiny_data: Path,
         "eval.gallery=[nm-01, nm-02]", "eval.probes={NM: [nm-05]}"])
     assert evaluation.provenance()["heatmaps"] == "regenerated"
     assert 0.0 <= evaluation.result.mean["rank1"] <= 100.0
+
+
+def test_recipe_for_another_data_set_warns_and_is_kept(tiny_data: Path, tmp_path: Path,
+                                                         capsys):
+    """Synthetic shards trained with a CASIA-B-labelled recipe: one line, kept in the run."""
+    from heatgait.cli.app import main
+
+    args = ["train", "-p", str(tiny_data / "recipe.yaml"), "-d", str(tiny_data), "--out",
+            str(tmp_path / "run"), "--device", "cpu", "--quiet", "--set", "data.dataset=CASIA-B",
+            "--set", "data.code=CA", "--set", "train.iterations=1"]
+    assert main(args + [a for s in TINY_SETS for a in ("--set", s)]) == 0
+    [line] = [x for x in capsys.readouterr().err.splitlines() if "recipe is for" in x]
+    assert "CASIA-B but the training shards are synthetic" in line
+    state = load_checkpoint(tmp_path / "run")
+    assert state["dataset"] == "CASIA-B" and state["extra"]["shards_datasets"] == ["synthetic"]
+    assert "training shards are synthetic" in state["extra"]["dataset_warning"]
+    # the matching recipe: no warning, nothing kept
+    recipe = tiny_recipe(tiny_data, "train.iterations=1")
+    train(recipe, [tiny_data], tmp_path / "same", device="cpu", progress=False)
+    assert load_checkpoint(tmp_path / "same")["extra"]["dataset_warning"] == ""
+    assert "recipe is for" not in capsys.readouterr().err

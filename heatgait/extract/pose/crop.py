@@ -10,6 +10,8 @@ reused to draw heatmaps back onto the frame (``heatgait show``).
 
 from __future__ import annotations
 
+import warnings
+
 import cv2
 import numpy as np
 
@@ -81,3 +83,48 @@ def heatmap_to_image(points: np.ndarray, box: np.ndarray, padding: float = 1.25,
     center, scale = crop_region(box, padding, input_size)
     per_px = scale / np.array([heatmap_size[1], heatmap_size[0]], dtype=np.float64)
     return np.asarray(points, dtype=np.float64) * per_px + center - scale * 0.5
+
+
+def keypoint_boxes(keypoints: np.ndarray) -> np.ndarray:
+    """[T, V, 3] image keypoints -> [T, 4] x1, y1, x2, y2 around the joints scoring above 0.
+
+    A data set of keypoints gives no detector box: the tightest box of the detected joints is
+    what a detector would roughly have drawn. A frame without such a joint gets NaN.
+    """
+    kp = np.asarray(keypoints, dtype=np.float64)
+    seen = (kp[..., 2] > 0) & np.isfinite(kp).all(axis=-1)  # [T, V]
+    x = np.where(seen, kp[..., 0], np.nan)
+    y = np.where(seen, kp[..., 1], np.nan)
+    with warnings.catch_warnings():  # all-NaN rows (nobody seen) give NaN, quietly
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.stack([np.nanmin(x, 1), np.nanmin(y, 1), np.nanmax(x, 1), np.nanmax(y, 1)], -1)
+
+
+def image_to_heatmap_udp(points: np.ndarray, box: np.ndarray, padding: float = 1.25,
+                         input_size: tuple[int, int] = (INPUT_H, INPUT_W),
+                         heatmap_size: tuple[int, int] = (64, 48),
+                         min_size: float = 1.0) -> np.ndarray:
+    """Image points [T, V, 2] of boxes [T, 4] -> heatmap pixels, by mmpose's UDP geometry.
+
+    mmpose's ``get_udp_warp_matrix`` maps x to (in_w - 1) / s_w * (x - c_x + s_w / 2) in the
+    input crop and the UDP codec divides by (in_w - 1) / (hm_w - 1), so a point lands at
+    (hm_w - 1) / s_w * (x - c_x + s_w / 2) (and likewise in y): the region's edges at the
+    first and last heatmap pixel centres. ``min_size`` keeps a one-joint box from being empty.
+    """
+    center, scale = crop_region(box, padding, input_size)  # [T, 2] each
+    scale = np.maximum(scale, min_size)
+    span = np.array([heatmap_size[1] - 1, heatmap_size[0] - 1], dtype=np.float64)
+    points = np.asarray(points, dtype=np.float64)
+    return (points - center[:, None] + scale[:, None] * 0.5) * (span / scale)[:, None]
+
+
+def heatmap_to_image_udp(points: np.ndarray, box: np.ndarray, padding: float = 1.25,
+                         input_size: tuple[int, int] = (INPUT_H, INPUT_W),
+                         heatmap_size: tuple[int, int] = (64, 48),
+                         min_size: float = 1.0) -> np.ndarray:
+    """Inverse of :func:`image_to_heatmap_udp`: heatmap pixels [T, V, 2] -> image points."""
+    center, scale = crop_region(box, padding, input_size)
+    scale = np.maximum(scale, min_size)
+    span = np.array([heatmap_size[1] - 1, heatmap_size[0] - 1], dtype=np.float64)
+    points = np.asarray(points, dtype=np.float64)
+    return points * (scale / span)[:, None] + center[:, None] - scale[:, None] * 0.5

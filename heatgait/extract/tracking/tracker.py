@@ -258,6 +258,18 @@ class Tracker:
         self.active += born
         return ids
 
+    def prune(self, keep: int = 64) -> list[Track]:
+        """For endless input (a live stream): hands back the finished tracks and forgets them,
+        and keeps only the latest ``keep`` observations of each live one. Matching reads the
+        last ``history + 1`` boxes and the latest clear observations of a track, so with
+        ``keep`` well above ``history`` only a track that overlapped others in nearly all of
+        its last ``keep`` frames can be predicted otherwise."""
+        ended, self.finished = self.finished, []
+        for track in self.active:
+            if len(track.frames) > keep:
+                del track.frames[:-keep], track.boxes[:-keep], track.clear[:-keep]
+        return ended
+
     def tracks(self, min_frames: int = 1) -> list[Track]:
         """All tracks with >= min_frames frames, renumbered 0.. in order of first appearance."""
         kept = sorted((t for t in self.finished + self.active if len(t.frames) >= min_frames),
