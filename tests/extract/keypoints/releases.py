@@ -21,8 +21,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from heatgait.config import load_recipe
 from heatgait.data.splits import load_split_list
 from tests.extract.keypoints import writers
@@ -106,17 +104,3 @@ def write_gait3d(root: Path, walkers: list[Walker]) -> list[Walker]:
 
 
 WRITERS = {"oumvlp": write_oumvlp, "grew": write_grew, "gait3d": write_gait3d}
-
-
-def probes(recipe: str, seqs: list[Walker]) -> int:
-    """How many probes a protocol scores on a set written above."""
-    if recipe == "grew":
-        return sum(s[1] == "02" for s in seqs)
-    if recipe == "gait3d":
-        return 3
-    test = set(_split("oumvlp", "TEST_SET"))
-    return sum(s[0] in test and s[1] == "00" for s in seqs)
-
-
-def frames_of(seqs: list[Walker]) -> np.ndarray:
-    return np.concatenate([s[4] for s in seqs])

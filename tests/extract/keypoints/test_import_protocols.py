@@ -19,8 +19,9 @@ from tests.extract.keypoints import releases
 
 pytestmark = pytest.mark.slow
 
-# (format, --dataset, root under the written tree)
-IMPORTS = {"oumvlp": ("openpose", "OU-MVLP", "openpose"), "grew": ("grew", "GREW", "."),
+# (format, --dataset, root under the written tree: OU-MVLP-Pose's release root, above its
+# openpose/; the README imports the openpose/ folder itself)
+IMPORTS = {"oumvlp": ("openpose", "OU-MVLP", "."), "grew": ("grew", "GREW", "."),
            "gait3d": ("gait3d", "Gait3D", "2D_Poses")}
 TOY = ["model.channels=[4, 8, 8, 16]", "model.embed_dim=8", "model.parts=4", "data.batch_p=2",
        "data.batch_k=2", "data.frames_per_sequence=3", "data.num_workers=0",
