@@ -13,12 +13,16 @@ What is substituted, and why (nothing else is):
 - ``heatgait train`` gets toy ``--set`` sizes appended (a narrow network, 2 iterations): the
   paper's 60k iterations at full width are a GPU job.
 - a file under ``/data/CASIA-B/videos/`` becomes that file of the tiny tree.
+- the keypoint releases ``/data/OUMVLP-Pose``, ``/data/GREW`` and ``/data/Gait3D`` (and paths
+  under them) become trees in each release's own layout, written from heatgait's BlazePose
+  walkers of vtest.avi cut into 3-frame clips and labelled to fit the official split files
+  (``tests.extract.keypoints.releases``): OpenPose JSON, ``*_2d_pose.txt``,
+  ``human_crop_f*.txt``.
 ``heatgait verify`` may exit 1 as well as 0: like ``cmp``, 1 is an answer ("different
 walkers"), which a toy model may give; 2 is its failure.
 The shard folders ``shards/casia-b`` and ``shards/ccpg`` also hold small synthetic shards
 named after those data sets (``heatgait synth --recipe``), so that training and the
-cross-domain evaluation have subjects of both splits. ``shards/grew`` and ``shards/gait3d``
-are synthetic walkers named as GREW and Gait3D name their sequences (``add_keypoint_shards``).
+cross-domain evaluation have subjects of both splits.
 Docker's own ``docker build`` / ``docker run`` wrappers are left out; the heatgait command
 inside each ``docker run`` is run.
 """
@@ -119,6 +123,8 @@ def substitute(argv: list[str], tree: Path) -> list[str]:
             word = str(tree)
         elif word.startswith("/data/CASIA-B/videos/"):
             word = str(tree / word.removeprefix("/data/CASIA-B/videos/"))
+        elif release_of(word):
+            word = str(tree.parents[1] / word.removeprefix("/data/"))
         elif word.startswith("/shards/"):
             word = word.removeprefix("/")
         elif previous == "--pose" and word.startswith(("hrnet", "vitpose")):
@@ -184,41 +190,24 @@ def add_synthetic_shards(work: Path) -> None:
             shard.rename(folder / shard.name)
 
 
-def keypoint_names() -> dict[str, list[tuple[str, str, str, int]]]:
-    """(subject, type, view, walker) of tiny sets named as GREW and Gait3D name sequences:
-    subjects from their split files (Gait3D's probes are its first listed ones); GREW's
-    unlabelled probes (subject "probe", type 03) are walkers of its test subjects."""
-    from heatgait.config import load_recipe
-    from heatgait.data.splits import load_split_list
-
-    grew = [(f"{s:05d}train", t, f"t{s}{t}", s) for s in (1, 2, 3) for t in ("01", "02")]
-    grew += [(f"{s:05d}", t, f"g{s}{t}", 10 + s) for s in range(1, 11) for t in ("01", "02")]
-    grew += [("probe", "03", f"{v:04d}vid", 11 + v) for v in range(3)]
-    listed = load_split_list(load_recipe("gait3d").split_file, "PROBE_SET")[:3]
-    gait3d = [(s, f"camid{c}_videoid1", "seq0", i) for i, s in enumerate(("0000", "0001", "0003"))
-              for c in (1, 2)]
-    for i, key in enumerate(listed):
-        subject, seq_type, view = key.split("-")
-        gait3d += [(subject, seq_type, view, 10 + i), (subject, "camid99_videoid1", "seq0", 10 + i)]
-    return {"grew": grew, "gait3d": gait3d}
+# the keypoint releases the README imports: /data/<folder> -> the writer of its layout
+RELEASES = {"OUMVLP-Pose": "oumvlp", "GREW": "grew", "Gait3D": "gait3d"}
 
 
-def add_keypoint_shards(work: Path) -> None:
-    """Shards named after GREW and Gait3D, drawn by the synthetic generator (until the
-    keypoint import's own fixtures stand in for them): ``shards/grew``, ``shards/gait3d``."""
-    from heatgait.data import write_shards
-    from heatgait.synth.generate import SynthOptions, make_record
+def release_of(word: str) -> str:
+    """The release folder (``OUMVLP-Pose``, ``GREW``, ``Gait3D``) a /data path is in, or ""."""
+    parts = word.split("/")
+    return parts[2] if word.startswith("/data/") and parts[2] in RELEASES else ""
 
-    opts = SynthOptions(subjects=30, seed=9, frames=(5, 7))
-    for name, rows in keypoint_names().items():
-        seen: dict[int, int] = {}
-        records = []
-        for subject, seq_type, view, walker in rows:
-            nth = seen[walker] = seen.get(walker, -1) + 1
-            record = make_record(opts, walker, ("nm-01", "nm-02")[nth % 2], ("000", "090")[nth % 2])
-            record.subject, record.type, record.view = subject, seq_type, view
-            records.append(record)
-        write_shards(records, work / "shards" / name, prefix="synth", progress=False)
+
+def write_keypoint_releases(data: Path) -> None:
+    """``data/<release>`` for each keypoint release, from BlazePose's vtest.avi walkers."""
+    from tests.extract.keypoints.releases import WRITERS
+    from tests.extract.keypoints.vtest import blazepose_walkers
+
+    walkers = blazepose_walkers(data / "vtest-blazepose")
+    for folder, name in RELEASES.items():
+        WRITERS[name](data / folder, walkers)
 
 
 def run(argv: list[str], cwd: Path) -> subprocess.CompletedProcess:
@@ -253,8 +242,8 @@ def test_every_readme_command_runs_as_printed(chain: str, tmp_path: Path):
         if not synthetic_added and argv[:2] in (["heatgait", "train"], ["torchrun"]):
             add_synthetic_shards(work)
             synthetic_added = True
-        if not keypoint_added and {"shards/grew", "shards/gait3d"} & set(argv):
-            add_keypoint_shards(work)
+        if not keypoint_added and any(map(release_of, argv)):
+            write_keypoint_releases(tree.parents[1])
             keypoint_added = True
         final = substitute(argv, tree)
         done = run(final, work)

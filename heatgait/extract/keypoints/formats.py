@@ -37,6 +37,9 @@ from heatgait.extract.keypoints.sequence import (
 
 GREW_COLUMNS = 2 + 17 * 3  # image h, w, then 17 x (x, y, score)
 PER_FRAME = {"openpose": "*.json", "grew": "*_2d_pose.txt", "gait3d": "human_crop_f*.txt"}
+# top folders of a release that hold its tree (OU-MVLP-Pose's two pose sets, Gait3D's poses)
+RELEASE_FOLDERS = ("openpose", "alphapose", "2D_Poses")
+GREW_DISTRACTORS = ("distractor", "distractors")  # GREW's distractor set: no protocol uses it
 
 
 def pose_array(value: object, path: Path) -> np.ndarray:
@@ -109,8 +112,12 @@ def folder_labels(root: Path, folder: Path) -> tuple[str, str, str]:
     ``<id>/<type>/<view>`` as it is; OU-MVLP-Pose's ``<id>/<view>_<seq>`` -> (id, seq, view);
     GREW's raw ``train/<id>/<seq>`` -> (<id>train, 00, seq), ``gallery/<id>/<seq>`` -> (id,
     01 or 02 by sorted seq, seq), ``probe/<video>`` -> (probe, 03, video): OpenGait's labels.
+    A release's own top folder (OU-MVLP-Pose's ``openpose/`` or ``alphapose/``, Gait3D's
+    ``2D_Poses/``) is not a label: a root above it labels as the folder itself does.
     """
     parts = folder.relative_to(root).parts
+    if len(parts) > 1 and parts[0] in RELEASE_FOLDERS:
+        parts = parts[1:]
     if parts and parts[0] in ("train", "test", "distractors") and len(parts) > 1:
         parts = parts[1:] if parts[0] != "train" else parts
     if len(parts) == 3 and parts[0] == "train":

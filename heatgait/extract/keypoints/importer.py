@@ -11,7 +11,11 @@ works on them unchanged; ``boxes`` are the keypoint boxes in the source image.
 Sequences whose key is already in the output folder are neither read again (where the key is
 known before reading) nor rendered nor written: a second import resumes. An import that
 finds no sequence at all raises a one-line KeypointError; problems with single files are
-counted and listed in the result, and the rest goes on.
+counted and listed in the result, and the rest goes on. A second walker with an earlier one's
+id/type/view in the same import is counted and left out (shards hold each key once); GREW's
+distractor set, which no protocol here scores, is counted and passed over; a root holding both
+of OU-MVLP-Pose's pose sets (``openpose/``, ``alphapose/``: the same sequences twice) is
+refused with the fix.
 """
 
 from __future__ import annotations
@@ -32,7 +36,12 @@ from heatgait.data.render import DEFAULT_RENDERING, RENDERINGS, SIGMA, render_po
 from heatgait.data.schema import DEFAULT_STORAGE, KEYPOINTS_STORAGE
 from heatgait.data.shards import existing_keys, write_shards
 from heatgait.errors import KeypointError
-from heatgait.extract.keypoints.formats import PER_FRAME, folder_labels, read_folder
+from heatgait.extract.keypoints.formats import (
+    GREW_DISTRACTORS,
+    PER_FRAME,
+    folder_labels,
+    read_folder,
+)
 from heatgait.extract.keypoints.results import read_results
 from heatgait.extract.keypoints.sequence import KeypointSequence, Skipped
 from heatgait.extract.pose.crop import image_to_heatmap_udp, keypoint_boxes
@@ -118,6 +127,9 @@ def iter_sequences(root: Path, fmt: str, skipped: Skipped, done: set[str] = froz
     for folder, names in _walk(root):
         if (fmt == "pkl" and len(folder.parts) != depth) or not fnmatch.filter(names, pattern):
             continue
+        if fmt == "grew" and folder.relative_to(root).parts[0] in GREW_DISTRACTORS:
+            skipped.add("GREW distractor sequence(s), which no protocol here uses")
+            continue
         try:
             key = "/".join(folder_labels(root, folder))
         except KeypointError:
@@ -163,16 +175,26 @@ def import_keypoints(root: str | Path, out_dir: str | Path, *, fmt: str | None =
         raise KeypointError(f"{root}: no such file or folder; give the keypoint tree's root")
     if rendering not in RENDERINGS:
         raise KeypointError(f"rendering {rendering!r}: use one of {', '.join(RENDERINGS)}")
+    if all((root / name).is_dir() for name in ("openpose", "alphapose")):
+        raise KeypointError(f"{root}: holds both openpose/ and alphapose/, OU-MVLP-Pose's two "
+                            "pose sets of the same sequences; import one of them, e.g. "
+                            f"{root / 'openpose'}")
     fmt = fmt or detect_format(root)
     if fmt not in FORMATS:
         raise KeypointError(f"format {fmt!r}: use one of {', '.join(FORMATS)}")
     result = ImportResult(format=fmt)
     done = existing_keys(out_dir)
+    seen: set[str] = set()  # keys of this import: a second walker with one's labels is not new
 
     def records() -> Iterator[SequenceRecord]:
         for item in iter_sequences(root, fmt, result.skipped, done):
+            key = item if isinstance(item, str) else item.key
+            if key in seen:
+                result.skipped.add("sequence(s) with the id/type/view of an earlier one")
+                continue
+            seen.add(key)
             result.found += 1
-            if isinstance(item, str) or item.key in done:
+            if isinstance(item, str) or key in done:
                 continue
             result.new += 1
             yield to_record(item, rendering, dataset, draw=storage != KEYPOINTS_STORAGE)

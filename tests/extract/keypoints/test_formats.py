@@ -30,6 +30,11 @@ def test_labels_of_each_layout(tmp_path: Path):
     assert folder_labels(raw, raw / "test/probe/vid9") == ("probe", "03", "vid9")
     with pytest.raises(KeypointError, match="a/b: cannot tell subject, type and view"):
         folder_labels(tmp_path, tmp_path / "a/b")
+    # a release's own top folder (OU-MVLP-Pose's openpose/alphapose, Gait3D's 2D_Poses)
+    assert folder_labels(tmp_path, tmp_path / "openpose/00002/180_00") == ("00002", "00", "180")
+    assert folder_labels(tmp_path, tmp_path / "alphapose/00002/180_01") == ("00002", "01", "180")
+    assert folder_labels(tmp_path, tmp_path / "2D_Poses/0002/camid3_videoid2/seq0") == \
+        ("0002", "camid3_videoid2", "seq0")
 
 
 def test_frame_numbers_and_coco18():

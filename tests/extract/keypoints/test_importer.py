@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 
 from heatgait.data.dataset import TestSequences, TrainingSequences
 from heatgait.data.model_input import to_model_input
 from heatgait.data.regenerate import regenerate_heatmaps
 from heatgait.data.shardset import ShardSet
+from heatgait.errors import KeypointError
 from heatgait.extract.keypoints.importer import import_keypoints
 from tests.extract.keypoints import writers
 from tests.extract.keypoints.test_bad_input import _walkers
@@ -76,3 +79,35 @@ def test_keypoints_storage_draws_the_maps_on_every_read(tmp_path: Path, capsys):
     capsys.readouterr()
     assert main(["import", str(tmp_path / "kp"), "--out", str(tmp_path / "x"), "--storage",
                  "nope"]) == 2
+
+
+def test_release_roots_import_as_their_protocols_label_them(tmp_path: Path):
+    """A release's root, not only its pose folder: OU-MVLP-Pose's openpose/ (both pose sets
+    are refused), GREW's distractors (counted, passed over), one key per sequence."""
+    walkers = [("00002", seq, view, kp, frames) for seq, view, (*_, kp, frames)
+               in zip(("00", "01", "00"), ("000", "000", "090"), _walkers())]
+    oumvlp = tmp_path / "OUMVLP-Pose"
+    writers.write_openpose(oumvlp / "openpose", walkers)
+    result = import_keypoints(oumvlp, tmp_path / "ou", progress=False)
+    assert (result.format, result.new, result.skipped.problems) == ("openpose", 3, [])
+    assert sorted(s.key for s in ShardSet(tmp_path / "ou").sequences) == \
+        ["00002/00/000", "00002/00/090", "00002/01/000"]
+    writers.write_openpose(oumvlp / "alphapose", walkers)
+    with pytest.raises(KeypointError, match="both openpose/ and alphapose/.*import one"):
+        import_keypoints(oumvlp, tmp_path / "ou2", progress=False)
+
+    grew = tmp_path / "GREW"
+    writers.write_text(grew, _walkers(n=2), "grew")  # train/<id>/<seq>
+    for name in ("aaaa1111", "bbbb2222"):
+        writers.write_text_frames(grew / "distractors" / name, _walkers(n=1)[0][3],
+                                  ["00001_2d_pose.txt"])
+    result = import_keypoints(grew, tmp_path / "gr", progress=False)
+    assert (result.new, result.skipped.problems) == (2, [])
+    assert result.skipped.counts["GREW distractor sequence(s), which no protocol here uses"] == 2
+
+    twice = tmp_path / "twice"  # <id>/<view>_<seq> and <id>/<seq>/<view>: one key, kept once
+    writers.write_openpose(twice, walkers[:1])
+    shutil.copytree(twice / "00002" / "000_00", twice / "00002" / "00" / "000")
+    result = import_keypoints(twice, tmp_path / "tw", progress=False)
+    assert (result.found, result.new, len(ShardSet(tmp_path / "tw"))) == (1, 1, 1)
+    assert result.skipped.counts["sequence(s) with the id/type/view of an earlier one"] == 1

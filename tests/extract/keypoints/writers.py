@@ -71,10 +71,15 @@ def write_text(root: Path, walkers: list[Walker], style: str) -> Path:
             folder, names = root / "train" / subject / view, [f"{f:05d}_2d_pose.txt" for f in frames]
         else:
             folder, names = root / subject / type_ / view, [f"human_crop_f{f}.txt" for f in frames]
-        folder.mkdir(parents=True, exist_ok=True)
-        for row, name in zip(kp, names):
-            (folder / name).write_text(_numbers(np.concatenate([IMAGE_HW, row.reshape(-1)])) + "\n")
+        write_text_frames(folder, kp, names)
     return root
+
+
+def write_text_frames(folder: Path, kp: np.ndarray, names: list[str]) -> None:
+    """One GREW / Gait3D text file per frame: image h, w, then 17 x (x, y, score)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for row, name in zip(kp, names):
+        (folder / name).write_text(_numbers(np.concatenate([IMAGE_HW, row.reshape(-1)])) + "\n")
 
 
 def write_alphapose(path: Path, walkers: list[Walker], tracked: bool = True) -> Path:
