@@ -4,7 +4,9 @@ suite's tiers.
 ``heatgait.cli.output.quiet_third_party`` (run by every in-process CLI call) sets environment
 variables for child processes, warning filters and a logging switch for the rest of the
 process: right for a command, wrong for a test process that later checks what a child or a
-library prints. Each test gets them back as they were.
+library prints. Each test starts from the state the process had before any CLI call (a module-
+or session-scoped fixture that calls the CLI runs before the tests that use it, so restoring
+what a test found is not enough) and gets back afterwards what it found.
 """
 
 from __future__ import annotations
@@ -17,6 +19,10 @@ from pathlib import Path
 import pytest
 
 TESTS = Path(__file__).resolve().parent
+QUIET_VARIABLES = ("PYTHONWARNINGS", "TF_CPP_MIN_LOG_LEVEL", "HEATGAIT_QUIET")  # quiet_third_party
+PRISTINE_ENV = {name: os.environ.get(name) for name in QUIET_VARIABLES}
+PRISTINE_SHOWWARNING = warnings.showwarning
+PRISTINE_LOG_DISABLE = logging.root.manager.disable
 # Tiers that `make test-fast` leaves out (`make test` and CI run everything):
 # learning: trains models to a measured result, or runs the whole pipeline end to end;
 # install: the install script, the Docker image and the installed checkout.
@@ -58,6 +64,13 @@ def restore_quiet_state():
     environ = dict(os.environ)
     show = warnings.showwarning
     level = logging.root.manager.disable
+    for name, value in PRISTINE_ENV.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    warnings.showwarning = PRISTINE_SHOWWARNING
+    logging.disable(PRISTINE_LOG_DISABLE)
     with warnings.catch_warnings():
         yield
     os.environ.clear()
