@@ -93,7 +93,7 @@ def commands(doc: Path) -> list[list[str]]:
 # title prefix it starts with (a section that uses another's output joins that chain); the
 # sections of no chain run together in "other", docker/README.md is the chain "docker".
 CHAINS = {
-    "synthetic": ("Try it without a data set", "Who is this walker?"),
+    "synthetic": ("Try it without a data set", "Who is this walker?", "Exported models"),
     "casia-b": ("A real run on CASIA-B",),
     "keypoints": ("Keypoint data sets",),
 }
