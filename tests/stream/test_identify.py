@@ -64,7 +64,10 @@ def test_ctrl_c_ends_with_a_summary(tiny_gallery):
     def press_ctrl_c(frame, people):
         seen.append(frame.index)
         if len(seen) == 2:
-            signal.raise_signal(signal.SIGINT)  # what Ctrl-C sends
+            # what Python's SIGINT handler raises in the main thread; a real signal to this
+            # process would reach pytest-xdist's worker loop (a crashed worker), and the test
+            # below sends a real SIGINT to a real `heatgait identify --stream` process
+            raise KeyboardInterrupt
 
     summary = stream.run(on_frame=press_ctrl_c)
     assert summary.interrupted and summary.frames_processed == 2
