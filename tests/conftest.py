@@ -24,11 +24,16 @@ PRISTINE_ENV = {name: os.environ.get(name) for name in QUIET_VARIABLES}
 PRISTINE_SHOWWARNING = warnings.showwarning
 PRISTINE_LOG_DISABLE = logging.root.manager.disable
 # Tiers that `make test-fast` leaves out (`make test` and CI run everything):
-# learning: trains models to a measured result, or runs the whole pipeline end to end;
+# learning: trains models to a measured result, or runs the whole pipeline end to end (videos
+# or keypoints in, a results table or an identity out);
 # install: the install script, the Docker image and the installed checkout.
+# An entry is a test file or one test of it (FILE::NAME).
 TIERS = {
     "learning": ("test_learning.py", "test_readme.py", "demo/test_demo.py",
-                 "extract/keypoints/test_learning_keypoints.py"),
+                 "extract/keypoints/test_learning_keypoints.py",
+                 "extract/keypoints/test_import_protocols.py", "gallery/test_end_to_end.py",
+                 "reproduce/test_plan.py::test_reproduce_table_5_end_to_end_at_toy_size",
+                 "benchmarks/test_gpu_check.py::test_smoke_run_measures_every_stage"),
     "install": ("test_install.py", "test_docker.py", "test_checkout.py"),
 }
 
@@ -39,12 +44,50 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if not path.is_relative_to(TESTS):
             continue
         relative = path.relative_to(TESTS).as_posix()
-        for tier, files in TIERS.items():
-            if relative in files:
+        test = f"{relative}::{item.originalname}"
+        for tier, entries in TIERS.items():
+            if relative in entries or test in entries:
                 item.add_marker(getattr(pytest.mark, tier))
-    # The longest tests first, so that under pytest-xdist they start at once on different
-    # workers and the many short ones fill the gaps (last, they would run one after another).
-    items.sort(key=lambda item: item.get_closest_marker("learning") is None)
+    items[:] = worksteal_order(items, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+
+
+# The learning tier's files, longest first (measured: the two halves of test_learning about 160 s
+# each on one core, the keypoint learning test 90 s, the README chains 10 to 70 s each).
+LONGEST_FIRST = ("test_learning.py", "extract/keypoints/test_learning_keypoints.py",
+                 "test_readme.py", "demo/test_demo.py")
+
+
+def worksteal_order(items: list[pytest.Item], workers: int) -> list[pytest.Item]:
+    """The order that lets ``--dist worksteal`` start the long tests at once on different workers.
+
+    worksteal hands worker i the i-th contiguous slice of the collection (slice sizes as below)
+    and later lets idle workers steal the tail of another's queue. So the learning tier is dealt
+    round-robin, longest first, to the heads of the slices, and the short tests fill the slices
+    behind them: with everything long at the front of one slice the two trainings of
+    test_learning would run one after the other on one worker.
+    """
+    def rank(item: pytest.Item) -> int:
+        relative = Path(str(item.fspath)).resolve().relative_to(TESTS).as_posix() \
+            if Path(str(item.fspath)).resolve().is_relative_to(TESTS) else ""
+        return LONGEST_FIRST.index(relative) if relative in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    long = sorted((i for i in items if i.get_closest_marker("learning")), key=rank)
+    short = [i for i in items if not i.get_closest_marker("learning")]
+    if workers <= 1:
+        return long + short
+    sizes, left = [], len(items)
+    for remaining in range(workers, 0, -1):  # xdist: len(pending) // nodes_remaining each
+        sizes.append(left // remaining)
+        left -= sizes[-1]
+    slices: list[list[pytest.Item]] = [[] for _ in range(workers)]
+    for number, item in enumerate(long):
+        slices[number % workers].append(item)
+    for number in range(workers):  # then short tests up to each slice's size
+        need = sizes[number] - len(slices[number])
+        slices[number] += short[:need]
+        short = short[need:]
+    slices[-1] += short  # only where the long tests overfill a slice
+    return [item for chunk in slices for item in chunk]
 
 
 @pytest.fixture(scope="session", autouse=True)
