@@ -57,13 +57,13 @@ def build_detector(name: str, weights: str | None = None, device: str = "cpu",
                    random_init: bool = False, runtime: str = "torch") -> PersonDetector:
     """``rtmdet-person``, ``rtmdet-tiny``, ``blazepose``, ``full-frame`` or an mmdet config path;
     ``runtime`` as ``runtimes.choice.resolve_runtime`` (onnx, openvino: an ONNX export)."""
-    from heatgait.extract.runtimes.choice import resolve_runtime
+    from heatgait.extract.runtimes.choice import DETECTOR_CPU_ORDER, resolve_runtime
 
     if score_thr is None:
         score_thr = default_score_threshold(name)
     stack = DETECTOR_MODELS[name].stack if name in DETECTOR_MODELS else "mmdet"
     runtime = resolve_runtime(runtime, stack == "mmdet", str(device), "fp32", weights,
-                              random_init, f"--det {name}")
+                              random_init, f"--det {name}", cpu_order=DETECTOR_CPU_ORDER)
     if runtime != "torch":
         from heatgait.extract.detection.exported import exported_detector
 

@@ -8,11 +8,13 @@ exported into a temporary folder each time). Both run on the CPU only.
 
 The choice is for the OpenMMLab networks only: BlazePose (LiteRT) and the full-frame
 "detector" run as they always do, so one ``--runtime onnx`` serves a stage 1 of an exported
-pose model beside the BlazePose detector. ``auto`` (the recipe's default) is :data:`CPU_ORDER`'s first installed runtime for an
-OpenMMLab model on the CPU at fp32, and torch elsewhere (CUDA, the LiteRT BlazePose models, and
-random weights, which tests build and which no cache can key). The order is measured:
-``benchmarks/bench_extract.py --runtimes`` (benchmarks/README.md), where both ran HRNet-W32
-faster than torch with heatmaps within 1e-8 of it. Reduced precision is opt-in
+pose model beside the BlazePose detector. ``auto`` (the recipe's default) is, on the CPU at
+fp32, :data:`CPU_ORDER`'s first installed runtime for the pose network and torch for the
+detector (:data:`DETECTOR_CPU_ORDER`), and torch elsewhere (CUDA, the LiteRT BlazePose models,
+and random weights, which tests build and which no cache can key). The order is measured:
+``benchmarks/bench_extract.py --runtimes`` (benchmarks/README.md): idle, OpenVINO ran HRNet-W32
+1.22x faster than torch with heatmaps within 1e-8 of it, and torch ran RTMDet-nano 4.5x faster
+than its export. Reduced precision is opt-in
 (``--precision bf16`` with openvino).
 """
 
@@ -26,6 +28,10 @@ from heatgait.errors import MissingDependencyError, UsageError
 from heatgait.extract.runtimes.onnxfile import FILE_RUNTIMES, RUNTIMES, runtime_installed
 
 CPU_ORDER = ("openvino", "onnx")  # fastest first (benchmarks/bench_extract.py --runtimes)
+# The exported RTMDet (raw head in the runtime, decoding and NMS on the host) measured slower
+# than torch on an idle machine (15 against 68 frames/s, benchmarks/README.md), so ``auto``
+# keeps torch for the detector; ``--runtime onnx|openvino`` still runs its export.
+DETECTOR_CPU_ORDER: tuple[str, ...] = ()
 
 
 def is_export(weights: str | None) -> bool:
@@ -33,9 +39,11 @@ def is_export(weights: str | None) -> bool:
 
 
 def resolve_runtime(runtime: str, openmmlab: bool, device: str, precision: str,
-                    weights: str | None, random_init: bool, what: str) -> str:
+                    weights: str | None, random_init: bool, what: str,
+                    cpu_order: tuple[str, ...] = CPU_ORDER) -> str:
     """``auto`` resolved (see the module doc); an explicit choice checked, then kept.
-    ``what`` names the model in messages (``--pose hrnet``)."""
+    ``what`` names the model in messages (``--pose hrnet``); ``cpu_order`` is what ``auto``
+    tries on the CPU, fastest first (the detector's: :data:`DETECTOR_CPU_ORDER`)."""
     if runtime not in ("auto", *RUNTIMES):
         raise UsageError(f"unknown --runtime {runtime!r}; use auto, {', '.join(RUNTIMES)}")
     cpu = str(device) == "cpu"
@@ -49,7 +57,7 @@ def resolve_runtime(runtime: str, openmmlab: bool, device: str, precision: str,
                                              "install 'heatgait[onnx]' to run it")
             return found[0]
         if cpu and precision in ("auto", "fp32") and not random_init:
-            return next((r for r in CPU_ORDER if runtime_installed(r)), "torch")
+            return next((r for r in cpu_order if runtime_installed(r)), "torch")
         return "torch"
     if runtime == "torch" and is_export(weights):
         raise UsageError(f"{what}: {weights} is an ONNX export: use --runtime onnx or "
