@@ -125,7 +125,7 @@ class BlazePersonDetector:
 
     def __init__(self, score_thr: float = 0.5, nms_thr: float = 0.3,
                  tiles: Tiling | None = None, model_path: str | os.PathLike | None = None,
-                 num_threads: int = 2) -> None:
+                 num_threads: int | None = None) -> None:
         self.score_thr = score_thr
         self.nms_thr = nms_thr
         self.tiling = tiles if tiles is not None else Tiling()

@@ -68,7 +68,7 @@ class BlazePoseBackend:
     name = "blazepose"
     input_size = (CROP_H, CROP_W)
 
-    def __init__(self, model_path: str | os.PathLike | None = None, num_threads: int = 2) -> None:
+    def __init__(self, model_path: str | os.PathLike | None = None, num_threads: int | None = None) -> None:
         self._interp = load_interpreter(POSE_LANDMARK, model_path, num_threads)
         self._input = input_index(self._interp)
         outs = outputs_by_shape(self._interp)
