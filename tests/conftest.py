@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import warnings
 from pathlib import Path
 
@@ -99,6 +100,18 @@ def one_torch_thread_per_xdist_worker():
 
         os.environ["OMP_NUM_THREADS"] = "1"
         torch.set_num_threads(1)
+    yield
+
+
+@pytest.fixture(autouse=True)
+def sigchld_at_default():
+    """A DataLoader with workers leaves torch's SIGCHLD handler installed for the rest of the
+    process; once OpenVINO was loaded in the same process too, a child's exit segfaulted it
+    (an xdist worker died in tests that start subprocesses; reproduced with the keypoint
+    learning test, then tests/extract/test_pose_export.py, in one process). Not understood
+    beyond that (closing notes of issues 22 and 23): each test starts with SIGCHLD at its
+    default; a DataLoader inside a test still detects dead workers by its own timeouts."""
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     yield
 
 

@@ -77,19 +77,8 @@ def test_extract_with_the_export_imports_no_openmmlab(hrnet_export, vtest_frames
         " '--set', 'extract.min_track_frames=1'])\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in"
         " ('mmcv', 'mmdet', 'mmpose', 'mmengine')), code)\n")
-    import signal
-
-    # A DataLoader with workers (a training test earlier in this process) leaves torch's SIGCHLD
-    # handler installed; with OpenVINO loaded (the tests above), the child's exit then crashed
-    # this process with a segfault (reproduced: the keypoint learning test, then this module;
-    # with SIGCHLD at its default for the child's lifetime it passes). Not understood beyond
-    # that; noted in the closing notes of issues 22 and 23.
-    handler = signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    try:
-        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                              timeout=300)
-    finally:
-        signal.signal(signal.SIGCHLD, handler)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=300)
     assert done.stdout.strip().splitlines()[-1] == "[] 0", done.stdout + done.stderr
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["pose_runtime"] == "onnx" and manifest["pose_model"] == "hrnet"
