@@ -1,7 +1,7 @@
 """Rank-1 of the learning test's training with each heatmap storage of the same synthetic set.
 
 The set and the training are tests/test_learning.py's (24 synthetic subjects, 1/8-width
-GaitHeat, P x K = 4 x 4, 8 frames, SGD; the real sampler, DataLoader worker, loop, embedding
+GaitHeat, P x K = 4 x 4, 4 frames, SGD; the real sampler, DataLoader worker, loop, embedding
 and evaluator): the same records written once per storage (``heatgait.data.schema.STORAGES``),
 then the same seeded training on each. Also prints what each storage erases of the set
 (benchmarks/bench_shade.py's measure). Run by hand (about 2-5 min a storage on one core):

@@ -39,12 +39,17 @@ TIERS = {
 }
 
 
+def relative_test_file(item: pytest.Item) -> str:
+    """The item's file relative to tests/ ("" for one outside it)."""
+    path = Path(str(item.fspath)).resolve()
+    return path.relative_to(TESTS).as_posix() if path.is_relative_to(TESTS) else ""
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        path = Path(str(item.fspath)).resolve()
-        if not path.is_relative_to(TESTS):
+        relative = relative_test_file(item)
+        if not relative:
             continue
-        relative = path.relative_to(TESTS).as_posix()
         test = f"{relative}::{item.originalname}"
         for tier, entries in TIERS.items():
             if relative in entries or test in entries:
@@ -68,8 +73,7 @@ def worksteal_order(items: list[pytest.Item], workers: int) -> list[pytest.Item]
     test_learning would run one after the other on one worker.
     """
     def rank(item: pytest.Item) -> int:
-        relative = Path(str(item.fspath)).resolve().relative_to(TESTS).as_posix() \
-            if Path(str(item.fspath)).resolve().is_relative_to(TESTS) else ""
+        relative = relative_test_file(item)
         return LONGEST_FIRST.index(relative) if relative in LONGEST_FIRST else len(LONGEST_FIRST)
 
     long = sorted((i for i in items if i.get_closest_marker("learning")), key=rank)
