@@ -15,11 +15,13 @@ Prints frames/s for each, the speed-up (goal >= 2x on the CPU) and the share of 
 
 With ``--runtimes`` it measures instead, on the same frames and crops, stage 1 in each pose
 runtime: torch fp32, onnxruntime fp32, OpenVINO f32, OpenVINO bf16 (where the CPU has it) and
-onnxruntime static int8 (QDQ, per-channel weights, calibrated on the crops), each with its
-pose crops/s, the detector's frames/s in the same runtime (fp32: the reduced-precision rows
-reuse their runtime's fp32 detector), stage-1 frames/s (detector + pose pass), the ratio to
-torch, and the heatmaps' max abs error against torch fp32 (the default for ``--device cpu``
-is the fastest one within 1e-3: ``heatgait.extract.pose.runtime.CPU_ORDER``).
+static int8 (QDQ, per-channel weights, calibrated on the crops) in onnxruntime and in OpenVINO,
+each with its pose crops/s, the detector's frames/s in the same runtime (fp32, at stage 1's
+score threshold; the reduced-precision rows reuse their runtime's fp32 detector), stage-1
+frames/s (detector + pose pass), the ratio to torch, and the heatmaps' max abs error against
+torch fp32; and the exported detector's host decoding time with a crowded scene's candidates.
+``extract.runtime: auto`` takes the fastest fp32 runtime of each network
+(``heatgait.extract.runtimes.choice``: ``CPU_ORDER``, ``DETECTOR_CPU_ORDER``).
 
 Run by hand:  python benchmarks/bench_extract.py [--frames 32] [--pose hrnet] [--device cpu]
               [--precision auto|fp32|fp16|bf16] [--runtimes]

@@ -9,6 +9,7 @@ import typer
 
 from heatgait.cli.common import QuietOption, say
 from heatgait.errors import UsageError
+from heatgait.extract.pose.quantize import DEFAULT_CALIBRATION_CROPS
 
 
 def export(
@@ -28,6 +29,19 @@ def export(
         "rtmdet-tiny (decoding and NMS stay on the host).")] = None,
     det_weights: Annotated[Path | None, typer.Option(
         help="Checkpoint of the detector (offline use).")] = None,
+    int8: Annotated[bool, typer.Option(
+        "--int8", help="With --pose: write a static int8 model (QDQ) calibrated on people cut "
+        "from --calibration footage; OpenVINO runs it about 3.6x faster than fp32 on a CPU "
+        "with VNNI. Its rank-1 cost is not measured: opt-in.")] = False,
+    calibration: Annotated[list[Path] | None, typer.Option(
+        "--calibration", help="With --int8: videos or frame folders to calibrate on "
+        "(repeatable; footage like what you will extract).")] = None,
+    calibration_crops: Annotated[int, typer.Option(
+        min=1, help="With --int8: how many person crops to calibrate on.")
+    ] = DEFAULT_CALIBRATION_CROPS,
+    calibration_det: Annotated[str, typer.Option(
+        help="With --int8: the detector that finds the people to calibrate on (its "
+        "checkpoint: --det-weights).")] = "rtmdet-person",
     random_init: Annotated[bool, typer.Option(
         "--random-init", hidden=True, help="Export mm models with random weights (tests).")
     ] = False,
@@ -43,12 +57,21 @@ def export(
       heatgait export runs/casia-b --out casia-b.onnx
 
       heatgait export --pose hrnet --pose-weights hrnet.pth --out hrnet.onnx
+
+      heatgait export --pose hrnet --pose-weights hrnet.pth --int8 --calibration videos/
+      --det-weights rtmdet.pth --out hrnet-int8.onnx
     """
     chosen = [name for name, value in (("RUN", run), ("--pose", pose), ("--det", det))
               if value is not None]
     if len(chosen) != 1:
         raise UsageError("export one model: give RUN_OR_CHECKPOINT, --pose NAME or --det NAME"
                          + (f" (not {' and '.join(chosen)})" if chosen else ""))
+    if (int8 or calibration) and pose is None:
+        raise UsageError("--int8 and --calibration quantise a pose network: add --pose NAME")
+    if int8 and not calibration:
+        raise UsageError("--int8 needs footage to calibrate on: add --calibration VIDEO_OR_DIR")
+    if calibration and not int8:
+        raise UsageError("--calibration is for --int8: add --int8, or drop --calibration")
     if run is not None:
         from heatgait.training.export import export_embedder
         from heatgait.training.exported import default_export_path
@@ -69,7 +92,11 @@ def export(
             raise UsageError(f"--pose {pose}: not an mmpose model; export hrnet or vitpose")
         backend = build_pose(pose, str(pose_weights) if pose_weights else None, "cpu",
                              random_init, "fp32")
-        path = export_pose(backend, out)
+        if not int8:
+            path = export_pose(backend, out)
+        else:
+            path = export_pose_int8(backend, out, calibration or [], calibration_crops,
+                                    calibration_det, det_weights, random_init, quiet)
     else:
         from heatgait.extract.detection.export import export_detector
         from heatgait.extract.detection.mmdet import MMDetDetector
@@ -78,3 +105,24 @@ def export(
                                            "cpu", random_init=random_init)
         path = export_detector(detector, out)
     typer.echo(f"wrote {path}")
+
+
+def export_pose_int8(backend, out: Path, calibration: list[Path], crops: int, det: str,
+                     det_weights: Path | None, random_init: bool, quiet: bool) -> Path:
+    """The fp32 export of ``backend`` quantised to int8 on crops of ``calibration``."""
+    import tempfile
+
+    from heatgait.extract.detection.detectors import build_detector
+    from heatgait.extract.pose.export import export_pose
+    from heatgait.extract.pose.quantize import calibration_crops, quantize_pose
+
+    detector = build_detector(det, str(det_weights) if det_weights else None, "cpu",
+                              random_init=random_init, runtime="torch")
+    people = calibration_crops(calibration, detector, crops, backend.input_size)
+    with tempfile.TemporaryDirectory(prefix=".fp32-", dir=out.parent if out.parent.is_dir()
+                                     else None) as work:
+        fp32 = export_pose(backend, Path(work) / "fp32.onnx")
+        path, info = quantize_pose(fp32, people, out)
+    say(f"int8 calibrated on {info['calibration_crops']} crops; heatmaps vs fp32 on them: max "
+        f"{info['max_abs_error']:.2e}, mean {info['mean_abs_error']:.2e}", quiet)
+    return path

@@ -82,3 +82,39 @@ def test_extract_with_the_export_imports_no_openmmlab(hrnet_export, vtest_frames
     assert done.stdout.strip().splitlines()[-1] == "[] 0", done.stdout + done.stderr
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["pose_runtime"] == "onnx" and manifest["pose_model"] == "hrnet"
+
+
+def test_int8_export_says_what_it_is_and_stays_near_fp32(hrnet_export, vtest_frames,
+                                                         clip_writer, tmp_path):
+    """``export --pose --int8``: crops cut from real footage calibrate a QDQ model that both
+    runtimes open as a pose export, with its precision and measured error in the metadata."""
+    from heatgait.extract.detection.detectors import build_detector
+    from heatgait.extract.pose.quantize import calibration_crops, quantize_pose
+    from heatgait.extract.runtimes.onnxfile import read_metadata
+
+    backend, path = hrnet_export
+    clip = clip_writer(tmp_path / "walk.avi", vtest_frames[:10])
+    crops = calibration_crops([clip], build_detector("full-frame"), count=2)
+    assert crops.shape == (2, 256, 192, 3) and crops.dtype == np.uint8  # frames 0 and 5
+    out, info = quantize_pose(path, crops, tmp_path / "hrnet-int8.onnx")
+    meta = read_metadata(out, "pose")["pose"]
+    assert meta["precision"] == "int8" and meta["int8"] == info
+    assert info["calibration_crops"] == 2 and 0 < info["max_abs_error"] < 0.05
+    want = np.clip(backend.heatmaps(crops).numpy(), 0, 1)
+    picked = build_pose("hrnet", str(out), "cpu", runtime="auto")  # OpenVINO: int8 kernels
+    heatmaps, _ = picked(crops)
+    assert picked.runtime == "openvino" and np.abs(heatmaps - want).max() < 0.05
+
+
+def test_int8_options_are_checked(capsys):
+    from heatgait.cli.app import main
+
+    for args, message in ((["--int8", "--out", "x.onnx", "--det", "rtmdet-person"],
+                           "quantise a pose network"),
+                          (["--pose", "hrnet", "--int8", "--out", "x.onnx"],
+                           "add --calibration"),
+                          (["--pose", "hrnet", "--calibration", "v.avi", "--out", "x.onnx"],
+                           "add --int8")):
+        assert main(["export", *args]) == 2
+        err = capsys.readouterr().err
+        assert message in err and len(err.strip().splitlines()) == 1, err

@@ -9,13 +9,14 @@ exported into a temporary folder each time). Both run on the CPU only.
 The choice is for the OpenMMLab networks only: BlazePose (LiteRT) and the full-frame
 "detector" run as they always do, so one ``--runtime onnx`` serves a stage 1 of an exported
 pose model beside the BlazePose detector. ``auto`` (the recipe's default) is, on the CPU at
-fp32, :data:`CPU_ORDER`'s first installed runtime for the pose network and torch for the
-detector (:data:`DETECTOR_CPU_ORDER`), and torch elsewhere (CUDA, the LiteRT BlazePose models,
-and random weights, which tests build and which no cache can key). The order is measured:
-``benchmarks/bench_extract.py --runtimes`` (benchmarks/README.md): idle, OpenVINO ran HRNet-W32
-1.22x faster than torch with heatmaps within 1e-8 of it, and torch ran RTMDet-nano 4.5x faster
-than its export. Reduced precision is opt-in
-(``--precision bf16`` with openvino).
+fp32, :data:`CPU_ORDER`'s first installed runtime for the pose network and
+:data:`DETECTOR_CPU_ORDER`'s for the detector, and torch elsewhere (CUDA, the LiteRT BlazePose
+models, and random weights, which tests build and which no cache can key). The orders are
+measured: ``benchmarks/bench_extract.py --runtimes`` (benchmarks/README.md), idle: OpenVINO ran
+HRNet-W32 1.19x faster than torch with heatmaps within 1e-8 of it; the exported RTMDet-nano ran
+at 149 frames/s in onnxruntime, 126 in OpenVINO and 69 in torch, each at the threshold stage 1
+uses. Reduced precision is opt-in (``--precision bf16`` with openvino, or an int8 export given
+as ``--pose-weights``: ``extract.pose.quantize``).
 """
 
 from __future__ import annotations
@@ -27,11 +28,11 @@ from pathlib import Path
 from heatgait.errors import MissingDependencyError, UsageError
 from heatgait.extract.runtimes.onnxfile import FILE_RUNTIMES, RUNTIMES, runtime_installed
 
-CPU_ORDER = ("openvino", "onnx")  # fastest first (benchmarks/bench_extract.py --runtimes)
-# The exported RTMDet (raw head in the runtime, decoding and NMS on the host) measured slower
-# than torch on an idle machine (15 against 68 frames/s, benchmarks/README.md), so ``auto``
-# keeps torch for the detector; ``--runtime onnx|openvino`` still runs its export.
-DETECTOR_CPU_ORDER: tuple[str, ...] = ()
+CPU_ORDER = ("openvino", "onnx")  # the pose network's, fastest first
+# The detector's. An earlier bench ran both detectors at score threshold 0.0, where random
+# weights put thousands of candidates a frame through the export's host NMS and made it look
+# 4.5x slower than torch; at stage 1's own threshold the export is the faster.
+DETECTOR_CPU_ORDER: tuple[str, ...] = ("onnx", "openvino")
 
 
 def is_export(weights: str | None) -> bool:
@@ -51,7 +52,7 @@ def resolve_runtime(runtime: str, openmmlab: bool, device: str, precision: str,
         return "torch"
     if runtime == "auto":
         if is_export(weights):
-            found = [r for r in CPU_ORDER if runtime_installed(r)]
+            found = [r for r in cpu_order or CPU_ORDER if runtime_installed(r)]
             if not found:
                 raise MissingDependencyError(f"{what}: {weights} is an ONNX export; pip "
                                              "install 'heatgait[onnx]' to run it")

@@ -1,0 +1,127 @@
+"""Static int8 for an exported pose network (``heatgait export --pose NAME --int8``).
+
+Post-training quantisation of the fp32 export with onnxruntime's tools, in the QDQ format:
+int8 weights per output channel, activations calibrated on crops of the user's own footage
+(people found by a stage-1 detector, cut as stage 1 cuts them). OpenVINO turns the QDQ pairs
+into int8 kernels (VNNI): on this project's 2-core AVX512-VNNI CPU, HRNet-W32 ran 3.6x faster
+than in OpenVINO f32 (``benchmarks/bench_extract.py --runtimes``, benchmarks/README.md).
+onnxruntime runs the same file without that gain, so ``auto`` takes OpenVINO for it.
+
+The file says what it is: ``pose.precision`` is ``int8`` and ``pose.int8`` holds the number
+of calibration crops and the heatmaps' largest and mean difference from the fp32 export on
+them (after the [0, 1] clip stage 1 applies), measured when it was written.
+
+Accuracy: published int8 costs for HRNet are small (COCO AP 0.765 -> 0.763), but whether
+reduced pose precision costs gait rank-1 cannot be measured here (no trained pose weights
+offline, no RGB synthetic set). So int8 is opt-in: ``extract.runtime: auto`` never quantises,
+it runs an int8 file only when one is given as ``--pose-weights``.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from heatgait.errors import MissingDependencyError, UsageError
+
+DEFAULT_CALIBRATION_CROPS = 64
+FRAME_STEP = 5  # calibration frames a fifth of a second apart at 25 fps: varied poses
+
+
+def calibration_crops(sources: Sequence[str | Path], detector: Callable[[list[np.ndarray]], list],
+                      count: int = DEFAULT_CALIBRATION_CROPS,
+                      input_size: tuple[int, int] = (256, 192)) -> np.ndarray:
+    """Up to ``count`` person crops [n, h, w, 3] uint8 RGB from the videos or frame folders in
+    ``sources`` (every :data:`FRAME_STEP`-th frame, every person the detector finds), cut as
+    stage 1 cuts them (box padded by 1.25, aspect fixed, warped to ``input_size``)."""
+    from heatgait.extract.job.inputs import discover
+    from heatgait.extract.job.video import iter_frames
+    from heatgait.extract.pose.crop import crop_person
+
+    found, _ = discover(list(sources), "generic")
+    crops: list[np.ndarray] = []
+    for source in found:
+        batch: list[np.ndarray] = []
+        for index, frame in enumerate(iter_frames(source.path, source.kind)):
+            if index % FRAME_STEP == 0:
+                batch.append(frame)
+            if len(batch) == 8:
+                crops += _crops_of(batch, detector, input_size, crop_person)
+                batch = []
+            if len(crops) >= count:
+                break
+        if batch and len(crops) < count:
+            crops += _crops_of(batch, detector, input_size, crop_person)
+        if len(crops) >= count:
+            break
+    if not crops:
+        raise UsageError(f"--calibration {', '.join(map(str, sources))}: the detector found "
+                         "nobody to calibrate on; give footage with people walking in it")
+    return np.stack(crops[:count])
+
+
+def _crops_of(frames: list[np.ndarray], detector: Callable, input_size: tuple[int, int],
+              crop_person: Callable) -> list[np.ndarray]:
+    return [crop_person(frame, box[:4], 1.25, input_size)
+            for frame, boxes in zip(frames, detector(frames)) for box in boxes]
+
+
+def quantize_pose(fp32: str | Path, crops: np.ndarray, out: str | Path) -> tuple[Path, dict[str, Any]]:
+    """The fp32 pose export at ``fp32`` -> static int8 (QDQ) export at ``out``, calibrated on
+    ``crops`` [n, h, w, 3] uint8; returns (``out``, the ``pose.int8`` metadata written)."""
+    try:
+        import onnx
+        from onnxruntime.quantization import CalibrationDataReader, QuantFormat, quantize_static
+        from onnxruntime.quantization.shape_inference import quant_pre_process
+    except ImportError as exc:
+        raise MissingDependencyError("--int8 needs onnxruntime's quantisation tools: pip "
+                                     "install 'heatgait[onnx]'") from exc
+    from heatgait.extract.pose.exported import ExportedPoseBackend
+    from heatgait.extract.runtimes.onnxwrite import metadata_props
+    from heatgait.fileio import durable_replace
+
+    fp32, out = Path(fp32), Path(out)
+    batches = np.ascontiguousarray(crops.transpose(0, 3, 1, 2), dtype=np.float32)
+
+    class Crops(CalibrationDataReader):
+        def __init__(self) -> None:
+            self.items = iter([{"crops": batches[i:i + 1]} for i in range(len(batches))])
+
+        def get_next(self) -> dict[str, np.ndarray] | None:
+            return next(self.items, None)
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".quantize-", dir=out.parent) as work:
+        prepared, written = Path(work) / "prepared.onnx", Path(work) / out.name
+        quant_pre_process(str(fp32), str(prepared), skip_symbolic_shape=True)
+        quantize_static(str(prepared), str(written), Crops(), quant_format=QuantFormat.QDQ,
+                        per_channel=True)
+        reference = ExportedPoseBackend(fp32, "onnx")
+        quantized = ExportedPoseBackend(written, "onnx")
+        error = np.abs(np.clip(quantized.heatmaps(crops), 0, 1)
+                       - np.clip(reference.heatmaps(crops), 0, 1))
+        source = onnx.load(str(fp32), load_external_data=False)
+        meta = {p.key: p.value for p in source.metadata_props}
+        pose = json.loads(meta["heatgait.pose"])
+        int8 = {"calibration_crops": int(len(crops)), "max_abs_error": float(error.max()),
+                "mean_abs_error": float(error.mean()), "format": "QDQ, per-channel weights",
+                "measured_against": "the fp32 export, on the calibration crops"}
+        pose.update(precision="int8", int8=int8)
+        model = onnx.load(str(written))
+        del model.metadata_props[:]
+        values = {k[len("heatgait."):]: json.loads(v) for k, v in meta.items()
+                  if k.startswith("heatgait.") and k not in ("heatgait.format", "heatgait.kind",
+                                                             "heatgait.format_version",
+                                                             "heatgait.heatgait_version")}
+        values["pose"] = pose
+        for key, value in metadata_props("pose", values).items():
+            entry = model.metadata_props.add()
+            entry.key, entry.value = key, value
+        onnx.save(model, str(written))
+        durable_replace(written, out)
+    return out, int8
