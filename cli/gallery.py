@@ -176,6 +176,8 @@ def calibrate(
     checkpoint: Annotated[Path | None, typer.Option(
         help="The gallery's checkpoint, when it has moved (checked by fingerprint).")] = None,
     device: DeviceOption = "auto",
+    runtime: RuntimeOption = "torch",
+    model_file: ModelFileOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Set the open-set threshold: the largest distance at which at most FAR of strangers'
@@ -186,7 +188,8 @@ def calibrate(
 
     record = calibrate_from_shards(gallery, data, far, checkpoint, device,
                                    progress=show_progress(quiet),
-                                   on_wait=_waiting(gallery, quiet))
+                                   on_wait=_waiting(gallery, quiet), runtime=runtime,
+                                   model_file=model_file)
     typer.echo(f"threshold {record['threshold']:.4f} for FAR {far:g}: "
                f"{record['far'] * 100:.2f} % of {record['impostor']} impostor tracks accepted")
     if record["tar"] is not None:

@@ -109,8 +109,10 @@ def calibrate(gallery: Gallery, queries: Any, labels: Sequence[str],
 def calibrate_from_shards(gallery_dir: str | Path, data: Sequence[str | Path], far: float = 0.01,
                           checkpoint: str | Path | None = None, device: str = "auto",
                           progress: bool = False,
-                          on_wait: Callable[[], None] | None = None) -> dict[str, Any]:
-    """Embeds labelled shards with the gallery's model, calibrates, and stores the result."""
+                          on_wait: Callable[[], None] | None = None, runtime: str = "torch",
+                          model_file: str | Path | None = None) -> dict[str, Any]:
+    """Embeds labelled shards with the gallery's model (in ``runtime``: onnx or openvino run
+    its export, checked by fingerprint), calibrates, and stores the result."""
     from heatgait.data.shardset import ShardSet
     from heatgait.gallery.encoder import load_gallery_encoder
 
@@ -120,7 +122,7 @@ def calibrate_from_shards(gallery_dir: str | Path, data: Sequence[str | Path], f
         if gallery.count() == 0:
             raise UsageError(f"gallery {gallery_dir} is empty: enrol walkers before calibrating")
         encoder = load_gallery_encoder(gallery.fingerprint or {}, checkpoint, device,
-                                       str(gallery_dir))
+                                       str(gallery_dir), runtime=runtime, model_file=model_file)
         shards = ShardSet(list(data))
         if len(shards) == 0:
             raise UsageError(f"no sequences in {', '.join(map(str, data))}; give labelled "

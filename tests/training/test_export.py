@@ -18,6 +18,7 @@ from heatgait.errors import HeatgaitError
 from heatgait.evaluation.embed import load_embeddings
 from heatgait.evaluation.run import evaluate_checkpoint
 from heatgait.extract.runtimes.onnxfile import read_metadata
+from heatgait.gallery.gallery import Gallery
 from heatgait.training.checkpoint import load_checkpoint, save_checkpoint
 from heatgait.training.exported import load_exported_model
 from heatgait.training.fingerprint import fingerprint_state
@@ -138,6 +139,14 @@ def test_files_that_are_not_the_runs_export_are_refused_in_one_line(exported, tm
         # 1e-3: a walker's distance to its own enrolled sequence is a square root of float
         # noise (1e-4 for 1e-8), which amplifies the 1e-7 embedding differences
         assert (key, name) == (key2, name2) and abs(distance - distance2) < 1e-3
+    # gallery calibrate through the export sets the threshold torch sets
+    thresholds = {}
+    for runtime in ("torch", "onnx"):
+        assert main(["gallery", "calibrate", str(gallery), "--data", str(data), "--runtime",
+                     runtime, "--device", "cpu", "-q"]) == 0
+        with Gallery(gallery) as opened:
+            thresholds[runtime] = opened.calibration["threshold"]
+    assert abs(thresholds["torch"] - thresholds["onnx"]) < 1e-3
 
 
 def test_a_checkpoint_from_before_the_head_rename_still_loads(exported, tmp_path):
