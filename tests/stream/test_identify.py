@@ -126,3 +126,11 @@ def test_ctrl_c_on_the_command_line_prints_the_summary(tiny_gallery, tmp_path):
         r"interrupted: (\d+) frames read, (\d+) processed, (\d+) skipped", out).groups())
     assert 0 < read < 795 and processed + skipped == read
     assert events.exists()
+
+
+def test_stream_refuses_an_export_it_would_not_run(tmp_path, capsys):
+    """--runtime/--model are for INPUTS: with --stream they were silently ignored before."""
+    for extra in (["--runtime", "onnx"], ["--model", str(tmp_path / "m.onnx")]):
+        assert main(["identify", "--stream", "0", "--gallery", str(tmp_path), *extra]) == 2
+        err = capsys.readouterr().err
+        assert "--stream runs the gallery's checkpoint in torch" in err, err
