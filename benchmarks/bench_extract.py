@@ -122,7 +122,7 @@ def main() -> None:
     if args.runtimes:
         from benchmarks.runtimes import compare_runtimes
 
-        compare_runtimes(pose, mmdet, frames, crops, args.batch_size, tmp)
+        compare_runtimes(pose, mmdet, frames, crops, args.batch_size, tmp, clip, cfg, TopBox)
         return
 
     # 2. heatgait

@@ -62,8 +62,27 @@ def round_robin(runs: dict, inputs, batch: int, rounds: int = 3) -> dict:
     return best
 
 
+def whole_stage1(pipelines: dict, clip: Path, cfg, wrap, tmp: Path, rounds: int = 2) -> dict:
+    """{name: frames/s of ``run_rank`` (decoding, detection, tracking, crops, pose, shard
+    writing) on ``clip``}, the pipelines (detector, pose) taking turns, best round each."""
+    from heatgait.extract.job.inputs import discover
+    from heatgait.extract.job.runner import run_rank
+    from heatgait.extract.job.video import iter_frames
+
+    sources, _ = discover([clip], "generic")
+    frames = sum(1 for _ in iter_frames(clip))
+    best = {name: 0.0 for name in pipelines}
+    for attempt in range(rounds):
+        for name, (detector, pose) in pipelines.items():
+            out = tmp / f"whole-{name.replace(' ', '-')}-{attempt}"
+            start = time.perf_counter()
+            run_rank(sources, out, wrap(detector), pose, cfg, multi_person=False)
+            best[name] = max(best[name], frames / (time.perf_counter() - start))
+    return best
+
+
 def compare_runtimes(pose, mmdet, frames: list, crops: np.ndarray, batch: int,
-                     tmp: Path) -> None:
+                     tmp: Path, clip: Path | None = None, cfg=None, wrap=None) -> None:
     """Prints and reports each runtime's speed and heatmap error against torch fp32."""
     from heatgait.extract.detection.detectors import build_detector
     from heatgait.extract.detection.export import export_detector
@@ -118,3 +137,17 @@ def compare_runtimes(pose, mmdet, frames: list, crops: np.ndarray, batch: int,
               f"{fps / base_fps:8.2f} {err:9.2e}")
         report(f"stage1_{name.replace(' ', '_')}_frames_per_s", fps, "frames/s", base_fps,
                "torch fp32")
+    if clip is None:
+        return
+    # the whole of stage 1 as `heatgait extract` runs it, in auto's runtimes and with int8
+    pipelines = {"torch fp32": (detectors["torch"], pose),
+                 "auto (onnx det + openvino pose)": (detectors["onnx"],
+                                                     ExportedPoseBackend(path, "openvino")),
+                 "onnx det + openvino int8 pose": (detectors["onnx"],
+                                                   ExportedPoseBackend(int8_path, "openvino"))}
+    whole = whole_stage1(pipelines, clip, cfg, wrap, tmp)
+    print("whole stage 1 (run_rank on the clip, best of 2 taken in turn):")
+    for name, fps in whole.items():
+        print(f"  {name:34} {fps:6.2f} frames/s  {fps / whole['torch fp32']:5.2f}x torch")
+        report(f"whole_stage1_{name.split(' ')[0]}_frames_per_s", fps, "frames/s",
+               whole["torch fp32"], "torch fp32")
