@@ -29,6 +29,10 @@ def export(
         "rtmdet-tiny (decoding and NMS stay on the host).")] = None,
     det_weights: Annotated[Path | None, typer.Option(
         help="Checkpoint of the detector (offline use).")] = None,
+    per_frame: Annotated[bool, typer.Option(
+        "--per-frame", help="With RUN: also write the network split for streams, OUT's "
+        ".frames.onnx (per-frame encoder) and .head.onnx (head on the max over a window), "
+        "for identify --stream --runtime onnx|openvino.")] = False,
     int8: Annotated[bool, typer.Option(
         "--int8", help="With --pose: write a static int8 model (QDQ) calibrated on people cut "
         "from --calibration footage; OpenVINO runs it about 3.6x faster than fp32 on a CPU "
@@ -66,6 +70,8 @@ def export(
     if len(chosen) != 1:
         raise UsageError("export one model: give RUN_OR_CHECKPOINT, --pose NAME or --det NAME"
                          + (f" (not {' and '.join(chosen)})" if chosen else ""))
+    if per_frame and run is None:
+        raise UsageError("--per-frame splits a trained embedder: give RUN_OR_CHECKPOINT")
     if (int8 or calibration) and pose is None:
         raise UsageError("--int8 and --calibration quantise a pose network: add --pose NAME")
     if int8 and not calibration:
@@ -79,6 +85,11 @@ def export(
 
         model = load_inference_model(run, "cpu", precision="fp32")
         path = export_embedder(model, out or default_export_path(run))
+        if per_frame:
+            from heatgait.training.export import export_per_frame
+
+            for part in export_per_frame(model, path).values():
+                typer.echo(f"wrote {part}")
         say(f"fingerprint {model.fingerprint['digest'][:12]} of {model.fingerprint['checkpoint']}",
             quiet)
     elif out is None:

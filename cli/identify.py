@@ -95,15 +95,10 @@ def identify(
             if value is not None:
                 raise UsageError(f"{flag} is for INPUTS; with --stream use --events FILE "
                                  "(JSON lines) and --video-out FILE")
-        if runtime != "torch" or model_file is not None:
-            # the stream encodes frame by frame and pools in the head: a whole-sequence export
-            # cannot be split that way (a per-frame export is not written yet)
-            raise UsageError("--stream runs the gallery's checkpoint in torch, frame by frame; "
-                             "drop --runtime/--model (exports serve INPUTS)")
         identify_stream(stream, gallery, threshold=threshold, checkpoint=checkpoint,
                         events=events, video_out=video_out, overrides=overrides or [],
                         pose=pose, det=det, pose_weights=pose_weights, max_frames=max_frames,
-                        device=device, quiet=quiet)
+                        device=device, quiet=quiet, runtime=runtime, model_file=model_file)
         return
     if not inputs:
         raise UsageError("give INPUTS (videos or heatmap shards) or --stream SOURCE")

@@ -13,13 +13,15 @@ import typer
 def identify_stream(source: str, gallery: Path, *, threshold: float | None,
                     checkpoint: Path | None, events: Path | None, video_out: Path | None,
                     overrides: list[str], pose: str, det: str, pose_weights: Path | None,
-                    max_frames: int | None, device: str, quiet: bool) -> None:
+                    max_frames: int | None, device: str, quiet: bool, runtime: str = "torch",
+                    model_file: Path | None = None) -> None:
     from heatgait.stream.identify import open_stream
 
     identifier = open_stream(source, gallery, threshold=threshold, checkpoint=checkpoint,
                              overrides=overrides, pose=pose, detector=det,
                              pose_weights=str(pose_weights) if pose_weights else None,
-                             device=device, max_frames=max_frames)
+                             device=device, max_frames=max_frames, runtime=runtime,
+                             model_file=model_file)
     annotator = None
     if video_out is not None:
         from heatgait.stream.annotate import VideoAnnotator

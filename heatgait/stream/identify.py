@@ -249,12 +249,35 @@ def share_cpu_threads(device: str, runtime_threads: int = 2) -> None:
         torch.set_num_threads(min(torch.get_num_threads(), free))
 
 
+def gallery_frame_export(gallery: Gallery, checkpoint: str | Path | None,
+                         model_file: str | Path | None, runtime: str, name: str):
+    """The gallery's per-frame export in ``runtime``: ``model_file``, CHECKPOINT's, or the one
+    beside the checkpoint the gallery recorded; checked against the gallery's fingerprint."""
+    from heatgait.extract.runtimes.onnxfile import check_runtime
+    from heatgait.gallery.encoder import exported_file
+    from heatgait.stream.encoder import load_exported_frame_encoder
+
+    check_runtime(runtime)
+    fingerprint = gallery.fingerprint or {}
+    candidates = [checkpoint] if checkpoint else list(fingerprint.get("paths") or
+                                                       [fingerprint.get("checkpoint")])
+    paths = [p for p in (exported_file(c, model_file) for c in candidates or [None]) if p]
+    if not paths:
+        raise UsageError(f"gallery {name}: no export of its model found; give --model "
+                         "FILE.onnx (heatgait export RUN --per-frame --out FILE.onnx)")
+    found = next((p for p in paths if p.with_suffix(".frames.onnx").is_file()), paths[0])
+    return load_exported_frame_encoder(found, runtime, expect=fingerprint,
+                                       against=f"gallery {name}")
+
+
 def open_stream(source: str, gallery_dir: str | Path, *, threshold: float | None = None,
                 checkpoint: str | Path | None = None, overrides: list[str] | None = None,
                 pose: str = "blazepose", detector: str = "blazepose",
                 pose_weights: str | None = None, device: str = "auto",
-                max_frames: int | None = None, pace: bool = True) -> StreamIdentifier:
-    """Loads the gallery's model and stage 1, opens ``source`` (the reader starts at once)."""
+                max_frames: int | None = None, pace: bool = True, runtime: str = "torch",
+                model_file: str | Path | None = None) -> StreamIdentifier:
+    """Loads the gallery's model (``runtime`` onnx or openvino: its per-frame export) and
+    stage 1, opens ``source`` (the reader starts at once)."""
     from heatgait.config import ExtractConfig
     from heatgait.extract.detection.detectors import build_detector
     from heatgait.extract.pose.backends import build_pose
@@ -266,21 +289,29 @@ def open_stream(source: str, gallery_dir: str | Path, *, threshold: float | None
         gallery.close()
         raise UsageError(f"gallery {gallery_dir} is empty (0 entries); enrol walkers with "
                          f"`heatgait gallery add {gallery_dir} CHECKPOINT VIDEOS_OR_SHARDS`")
-    model = load_gallery_encoder(gallery.fingerprint or {}, checkpoint, device, str(gallery_dir))
-    encoder = FrameEncoder(model)
-    settings = stream_settings(model.recipe.stream if model.recipe else StreamConfig(),
+    try:
+        if runtime == "torch":
+            encoder = FrameEncoder(load_gallery_encoder(gallery.fingerprint or {}, checkpoint,
+                                                        device, str(gallery_dir)))
+        else:
+            encoder = gallery_frame_export(gallery, checkpoint, model_file, runtime,
+                                           str(gallery_dir))
+    except BaseException:
+        gallery.close()
+        raise
+    settings = stream_settings(encoder.recipe.stream if encoder.recipe else StreamConfig(),
                                overrides or [])
     cfg = ExtractConfig(pose=pose, detector=detector)
-    built_pose = build_pose(pose, pose_weights, str(model.device))
-    built_detector = build_detector(detector, None, str(model.device))
+    built_pose = build_pose(pose, pose_weights, str(encoder.device))
+    built_detector = build_detector(detector, None, str(encoder.device))
     stage = FrameStage(built_detector, built_pose, cfg)
     from heatgait.config.stage1 import DETECTOR_MODELS, POSE_MODELS
 
     if any(name in table and table[name].stack == "litert"
            for name, table in ((pose, POSE_MODELS), (detector, DETECTOR_MODELS))):
-        share_cpu_threads(model.device.type)
+        share_cpu_threads(encoder.device.type)
     limit = pick_threshold(gallery, threshold)
-    cap = model.max_frames
+    cap = encoder.max_frames
     if cap and (settings.window == 0 or settings.window > cap):
         # offline, a longer sequence is cut to `cap` evenly spaced frames; a live window keeps
         # the latest `cap` (the same frames when the window is full)
@@ -292,4 +323,4 @@ def open_stream(source: str, gallery_dir: str | Path, *, threshold: float | None
                                                                    np.float32))
     reader = PacedReader(source, pace=pace, max_frames=max_frames)  # last: it starts reading
     return StreamIdentifier(reader, stage, encoder, gallery, settings, limit,
-                            model.normalize, cfg.storage)
+                            encoder.normalize, cfg.storage)

@@ -128,9 +128,26 @@ def test_ctrl_c_on_the_command_line_prints_the_summary(tiny_gallery, tmp_path):
     assert events.exists()
 
 
-def test_stream_refuses_an_export_it_would_not_run(tmp_path, capsys):
-    """--runtime/--model are for INPUTS: with --stream they were silently ignored before."""
-    for extra in (["--runtime", "onnx"], ["--model", str(tmp_path / "m.onnx")]):
-        assert main(["identify", "--stream", "0", "--gallery", str(tmp_path), *extra]) == 2
-        err = capsys.readouterr().err
-        assert "--stream runs the gallery's checkpoint in torch" in err, err
+def test_streamed_through_the_per_frame_export_equals_torch(tiny_gallery, tmp_path):
+    """``export RUN --per-frame`` + ``--runtime onnx|openvino``: the same tracks, names and
+    end embeddings (within 1e-4) as the torch stream; a missing export is one line."""
+    _, run, gallery = tiny_gallery
+    clip = vtest_clip(tmp_path / "clip.avi", 12)
+    assert main(["identify", "--stream", str(clip), "--gallery", str(gallery), "--runtime",
+                 "onnx", "--model", str(tmp_path / "absent.onnx")]) == 2
+    assert main(["export", str(run), "--per-frame", "--out", str(tmp_path / "m.onnx"),
+                 "-q"]) == 0
+    ends = {}
+    for runtime in ("torch", "onnx", "openvino"):
+        stream = open_stream(str(clip), gallery, device="cpu", pace=False, runtime=runtime,
+                             model_file=None if runtime == "torch" else tmp_path / "m.onnx",
+                             overrides=["stream.min_frames=8", "stream.window=0"])
+        events = []
+        stream.run(on_event=events.append)
+        ends[runtime] = [e for e in events if e.kind == "end"]
+    assert ends["torch"]
+    for runtime in ("onnx", "openvino"):
+        assert [(e.track, e.name) for e in ends[runtime]] == \
+            [(e.track, e.name) for e in ends["torch"]], runtime
+        for got, want in zip(ends[runtime], ends["torch"]):
+            assert np.abs(got.embedding - want.embedding).max() < 1e-4, runtime
