@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from heatgait.cli.common import QuietOption, say
+from heatgait.config.stage1 import DEFAULT_CALIBRATION_CROPS
 from heatgait.errors import UsageError
-from heatgait.extract.pose.quantize import DEFAULT_CALIBRATION_CROPS
 
 
 def export(
@@ -124,8 +124,9 @@ def export_pose_int8(backend, out: Path, calibration: list[Path], crops: int, de
     import tempfile
 
     from heatgait.extract.detection.detectors import build_detector
+    from heatgait.extract.job.calibration import calibration_crops
     from heatgait.extract.pose.export import export_pose
-    from heatgait.extract.pose.quantize import calibration_crops, quantize_pose
+    from heatgait.extract.pose.quantize import quantize_pose
 
     detector = build_detector(det, str(det_weights) if det_weights else None, "cpu",
                               random_init=random_init, runtime="torch")

@@ -70,3 +70,6 @@ LAYOUT_EXAMPLES = {
     "sustech1k": "0000/00-nm/000/*.jpg (or a video in place of the view folder)",
     "generic": "ID/TYPE/VIEW/*.png, ID-TYPE-VIEW.mp4, or any video",
 }
+
+# Person crops a static int8 pose model is calibrated on (heatgait export --pose NAME --int8).
+DEFAULT_CALIBRATION_CROPS = 64

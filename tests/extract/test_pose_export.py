@@ -89,7 +89,8 @@ def test_int8_export_says_what_it_is_and_stays_near_fp32(hrnet_export, vtest_fra
     """``export --pose --int8``: crops cut from real footage calibrate a QDQ model that both
     runtimes open as a pose export, with its precision and measured error in the metadata."""
     from heatgait.extract.detection.detectors import build_detector
-    from heatgait.extract.pose.quantize import calibration_crops, quantize_pose
+    from heatgait.extract.job.calibration import calibration_crops
+    from heatgait.extract.pose.quantize import quantize_pose
     from heatgait.extract.runtimes.onnxfile import read_metadata
 
     backend, path = hrnet_export

@@ -2,7 +2,8 @@
 
 Post-training quantisation of the fp32 export with onnxruntime's tools, in the QDQ format:
 int8 weights per output channel, activations calibrated on crops of the user's own footage
-(people found by a stage-1 detector, cut as stage 1 cuts them). OpenVINO turns the QDQ pairs
+(people found by a stage-1 detector, cut as stage 1 cuts them:
+``extract.job.calibration``). OpenVINO turns the QDQ pairs
 into int8 kernels (VNNI): on this project's 2-core AVX512-VNNI CPU, HRNet-W32 ran 3.6x faster
 than in OpenVINO f32 (``benchmarks/bench_extract.py --runtimes``, benchmarks/README.md).
 onnxruntime runs the same file without that gain, so ``auto`` takes OpenVINO for it.
@@ -21,57 +22,16 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from heatgait.errors import MissingDependencyError, UsageError
-
-DEFAULT_CALIBRATION_CROPS = 64
-FRAME_STEP = 5  # calibration frames a fifth of a second apart at 25 fps: varied poses
+from heatgait.errors import MissingDependencyError
 
 
-def calibration_crops(sources: Sequence[str | Path], detector: Callable[[list[np.ndarray]], list],
-                      count: int = DEFAULT_CALIBRATION_CROPS,
-                      input_size: tuple[int, int] = (256, 192)) -> np.ndarray:
-    """Up to ``count`` person crops [n, h, w, 3] uint8 RGB from the videos or frame folders in
-    ``sources`` (every :data:`FRAME_STEP`-th frame, every person the detector finds), cut as
-    stage 1 cuts them (box padded by 1.25, aspect fixed, warped to ``input_size``)."""
-    from heatgait.extract.job.inputs import discover
-    from heatgait.extract.job.video import iter_frames
-    from heatgait.extract.pose.crop import crop_person
-
-    found, _ = discover(list(sources), "generic")
-    crops: list[np.ndarray] = []
-    for source in found:
-        batch: list[np.ndarray] = []
-        for index, frame in enumerate(iter_frames(source.path, source.kind)):
-            if index % FRAME_STEP == 0:
-                batch.append(frame)
-            if len(batch) == 8:
-                crops += _crops_of(batch, detector, input_size, crop_person)
-                batch = []
-            if len(crops) >= count:
-                break
-        if batch and len(crops) < count:
-            crops += _crops_of(batch, detector, input_size, crop_person)
-        if len(crops) >= count:
-            break
-    if not crops:
-        raise UsageError(f"--calibration {', '.join(map(str, sources))}: the detector found "
-                         "nobody to calibrate on; give footage with people walking in it")
-    return np.stack(crops[:count])
-
-
-def _crops_of(frames: list[np.ndarray], detector: Callable, input_size: tuple[int, int],
-              crop_person: Callable) -> list[np.ndarray]:
-    return [crop_person(frame, box[:4], 1.25, input_size)
-            for frame, boxes in zip(frames, detector(frames)) for box in boxes]
-
-
-def quantize_pose(fp32: str | Path, crops: np.ndarray, out: str | Path) -> tuple[Path, dict[str, Any]]:
+def quantize_pose(fp32: str | Path, crops: np.ndarray, out: str | Path
+                  ) -> tuple[Path, dict[str, Any]]:
     """The fp32 pose export at ``fp32`` -> static int8 (QDQ) export at ``out``, calibrated on
     ``crops`` [n, h, w, 3] uint8; returns (``out``, the ``pose.int8`` metadata written)."""
     try:
