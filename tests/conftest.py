@@ -26,7 +26,8 @@ PRISTINE_SHOWWARNING = warnings.showwarning
 PRISTINE_LOG_DISABLE = logging.root.manager.disable
 # Tiers that `make test-fast` leaves out (`make test` and CI run everything):
 # learning: trains models to a measured result, or runs the whole pipeline end to end (videos
-# or keypoints in, a results table or an identity out);
+# or keypoints in, a results table or an identity out; for the ONNX exports: export, then
+# stage 1, eval, identify or a stream through the runtimes);
 # install: the install script, the Docker image and the installed checkout.
 # An entry is a test file or one test of it (FILE::NAME).
 TIERS = {
@@ -34,7 +35,9 @@ TIERS = {
                  "extract/keypoints/test_learning_keypoints.py",
                  "extract/keypoints/test_import_protocols.py", "gallery/test_end_to_end.py",
                  "reproduce/test_plan.py::test_reproduce_table_5_end_to_end_at_toy_size",
-                 "benchmarks/test_gpu_check.py::test_smoke_run_measures_every_stage"),
+                 "benchmarks/test_gpu_check.py::test_smoke_run_measures_every_stage",
+                 "stream/test_identify.py::test_streamed_through_the_per_frame_export_equals_torch",
+                 "extract/test_pose_export.py", "training/test_export.py"),
     "install": ("test_install.py", "test_docker.py", "test_checkout.py"),
 }
 
@@ -45,7 +48,9 @@ def relative_test_file(item: pytest.Item) -> str:
     return path.relative_to(TESTS).as_posix() if path.is_relative_to(TESTS) else ""
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]):
+    """Marks the tiers before ``-m`` deselects by them; orders what is left after it."""
     for item in items:
         relative = relative_test_file(item)
         if not relative:
@@ -54,7 +59,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         for tier, entries in TIERS.items():
             if relative in entries or test in entries:
                 item.add_marker(getattr(pytest.mark, tier))
+    result = yield
     items[:] = worksteal_order(items, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+    return result
 
 
 # The learning tier's files, longest first (measured: the two halves of test_learning about 160 s
