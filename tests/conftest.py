@@ -68,6 +68,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]):
 # each on one core, the keypoint learning test 90 s, the README chains 10 to 70 s each).
 LONGEST_FIRST = ("test_learning.py", "extract/keypoints/test_learning_keypoints.py",
                  "test_readme.py", "demo/test_demo.py")
+# Learning-tier files whose tests share an expensive module fixture (a full-size HRNet export,
+# 25 to 35 s; a toy run's export): dealt whole to one worker, so the fixture is built once.
+KEEP_TOGETHER = ("extract/test_pose_export.py", "training/test_export.py")
 
 
 def worksteal_order(items: list[pytest.Item], workers: int) -> list[pytest.Item]:
@@ -92,8 +95,17 @@ def worksteal_order(items: list[pytest.Item], workers: int) -> list[pytest.Item]
         sizes.append(left // remaining)
         left -= sizes[-1]
     slices: list[list[pytest.Item]] = [[] for _ in range(workers)]
-    for number, item in enumerate(long):
-        slices[number % workers].append(item)
+    groups: list[list[pytest.Item]] = []
+    for item in long:  # one group per item, but one for all of a KEEP_TOGETHER file
+        relative = relative_test_file(item)
+        together = relative in KEEP_TOGETHER and groups and \
+            relative_test_file(groups[-1][0]) == relative
+        if together:
+            groups[-1].append(item)
+        else:
+            groups.append([item])
+    for number, group in enumerate(groups):
+        slices[number % workers] += group
     for number in range(workers):  # then short tests up to each slice's size
         need = sizes[number] - len(slices[number])
         slices[number] += short[:need]
