@@ -68,9 +68,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]):
 # each on one core, the keypoint learning test 90 s, the README chains 10 to 70 s each).
 LONGEST_FIRST = ("test_learning.py", "extract/keypoints/test_learning_keypoints.py",
                  "test_readme.py", "demo/test_demo.py")
-# Learning-tier files whose tests share an expensive module fixture (a full-size HRNet export,
-# 25 to 35 s; a toy run's export): dealt whole to one worker, so the fixture is built once.
-KEEP_TOGETHER = ("extract/test_pose_export.py", "training/test_export.py")
+# Learning-tier files that are long for the inner loop but short beside the trainings (the ONNX
+# exports: 20 to 45 s each, most of it one module fixture): they keep their place among the
+# short tests, so the fixture is built once and the long tests still start first (dealt to the
+# slice heads with the trainings, they made make test 50 s longer).
+SHORT_IN_ORDER = ("extract/test_pose_export.py", "training/test_export.py")
 
 
 def worksteal_order(items: list[pytest.Item], workers: int) -> list[pytest.Item]:
@@ -86,8 +88,12 @@ def worksteal_order(items: list[pytest.Item], workers: int) -> list[pytest.Item]
         relative = relative_test_file(item)
         return LONGEST_FIRST.index(relative) if relative in LONGEST_FIRST else len(LONGEST_FIRST)
 
-    long = sorted((i for i in items if i.get_closest_marker("learning")), key=rank)
-    short = [i for i in items if not i.get_closest_marker("learning")]
+    def is_long(item: pytest.Item) -> bool:
+        return bool(item.get_closest_marker("learning")) and \
+            relative_test_file(item) not in SHORT_IN_ORDER
+
+    long = sorted((i for i in items if is_long(i)), key=rank)
+    short = [i for i in items if not is_long(i)]
     if workers <= 1:
         return long + short
     sizes, left = [], len(items)
@@ -95,17 +101,8 @@ def worksteal_order(items: list[pytest.Item], workers: int) -> list[pytest.Item]
         sizes.append(left // remaining)
         left -= sizes[-1]
     slices: list[list[pytest.Item]] = [[] for _ in range(workers)]
-    groups: list[list[pytest.Item]] = []
-    for item in long:  # one group per item, but one for all of a KEEP_TOGETHER file
-        relative = relative_test_file(item)
-        together = relative in KEEP_TOGETHER and groups and \
-            relative_test_file(groups[-1][0]) == relative
-        if together:
-            groups[-1].append(item)
-        else:
-            groups.append([item])
-    for number, group in enumerate(groups):
-        slices[number % workers] += group
+    for number, item in enumerate(long):
+        slices[number % workers].append(item)
     for number in range(workers):  # then short tests up to each slice's size
         need = sizes[number] - len(slices[number])
         slices[number] += short[:need]
