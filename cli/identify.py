@@ -84,7 +84,8 @@ def identify(
     With --stream, each walker is named as soon as the recipe's stream.min_frames of their
     frames are in and renamed on a sliding window (--set stream.min_frames=20 ...); events
     are JSON lines; frames that come while one is processed are skipped and counted; Ctrl-C
-    ends with the summary.
+    ends with the summary. --runtime onnx|openvino runs the per-frame export there (heatgait
+    export RUN --per-frame), found beside --model or the gallery's checkpoint.
     """
     if stream is not None:
         from heatgait.cli.identify_stream import identify_stream
