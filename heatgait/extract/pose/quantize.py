@@ -58,9 +58,14 @@ def quantize_pose(fp32: str | Path, crops: np.ndarray, out: str | Path
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".quantize-", dir=out.parent) as work:
         prepared, written = Path(work) / "prepared.onnx", Path(work) / out.name
-        quant_pre_process(str(fp32), str(prepared), skip_symbolic_shape=True)
+        # an export over protobuf's 2 GB (ViTPose-H) keeps its weights beside it: so must
+        # every model written on the way (the int8 result is a quarter of it and fits again)
+        external = fp32.with_name(f"{fp32.name}.data").is_file()
+        quant_pre_process(str(fp32), str(prepared), skip_symbolic_shape=True,
+                          save_as_external_data=external, all_tensors_to_one_file=True,
+                          external_data_location=f"{prepared.name}.data")
         quantize_static(str(prepared), str(written), Crops(), quant_format=QuantFormat.QDQ,
-                        per_channel=True)
+                        per_channel=True, use_external_data_format=external)
         reference = ExportedPoseBackend(fp32, "onnx")
         quantized = ExportedPoseBackend(written, "onnx")
         error = np.abs(np.clip(quantized.heatmaps(crops), 0, 1)
