@@ -90,7 +90,6 @@ def compare_runtimes(pose, mmdet, frames: list, crops: np.ndarray, batch: int,
     from heatgait.extract.pose.export import export_pose
     from heatgait.extract.pose.exported import ExportedPoseBackend
     from heatgait.extract.pose.quantize import quantize_pose
-    from heatgait.extract.runtimes.onnxfile import open_model
 
     path = export_pose(pose, tmp / "pose.onnx")
     # Every detector at the threshold stage 1 runs it with (the model's own, 0.3 for RTMDet),
@@ -115,9 +114,7 @@ def compare_runtimes(pose, mmdet, frames: list, crops: np.ndarray, batch: int,
     int8_path, _ = quantize_pose(path, crops[:16], tmp / "int8.onnx")  # export --pose --int8
     for name, runtime in (("onnxruntime int8", "onnx"), ("openvino int8", "openvino")):
         # the same QDQ file: OpenVINO turns its quantize/dequantize pairs into int8 kernels
-        int8 = ExportedPoseBackend(path, runtime)
-        int8.session = open_model(int8_path, runtime, kind="pose")
-        runs[name] = (runtime, int8.heatmaps)
+        runs[name] = (runtime, ExportedPoseBackend(int8_path, runtime).heatmaps)
     timings = round_robin({name: run for name, (_, run) in runs.items()}, crops, batch)
     results = {name: (t, np.concatenate(out)) for name, (t, out) in timings.items()}
     base_s, base = results["torch fp32"]

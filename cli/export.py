@@ -120,21 +120,16 @@ def export(
 
 def export_pose_int8(backend, out: Path, calibration: list[Path], crops: int, det: str,
                      det_weights: Path | None, random_init: bool, quiet: bool) -> Path:
-    """The fp32 export of ``backend`` quantised to int8 on crops of ``calibration``."""
-    import tempfile
-
+    """The pose network of ``backend`` as static int8, calibrated on people of ``calibration``
+    found by the detector ``det``."""
     from heatgait.extract.detection.detectors import build_detector
     from heatgait.extract.job.calibration import calibration_crops
-    from heatgait.extract.pose.export import export_pose
-    from heatgait.extract.pose.quantize import quantize_pose
+    from heatgait.extract.pose.quantize import export_pose_int8 as export_int8
 
     detector = build_detector(det, str(det_weights) if det_weights else None, "cpu",
                               random_init=random_init, runtime="torch")
     people = calibration_crops(calibration, detector, crops, backend.input_size)
-    with tempfile.TemporaryDirectory(prefix=".fp32-", dir=out.parent if out.parent.is_dir()
-                                     else None) as work:
-        fp32 = export_pose(backend, Path(work) / "fp32.onnx")
-        path, info = quantize_pose(fp32, people, out)
+    path, info = export_int8(backend, people, out)
     say(f"int8 calibrated on {info['calibration_crops']} crops; heatmaps vs fp32 on them: max "
         f"{info['max_abs_error']:.2e}, mean {info['mean_abs_error']:.2e}", quiet)
     return path

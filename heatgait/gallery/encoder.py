@@ -9,6 +9,7 @@ embedding; a gallery records its model's and refuses any other.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -68,6 +69,23 @@ def load_encoder(checkpoint: str | Path, device: str = "auto", batch_size: int |
     return encoder
 
 
+def find_gallery_export(fingerprint: dict[str, Any], checkpoint: str | Path | None,
+                        model_file: str | Path | None, gallery: str,
+                        present: Callable[[Path], bool] = Path.is_file,
+                        write: str = "heatgait export RUN --out FILE.onnx") -> Path:
+    """The export of a gallery's model: ``model_file``, CHECKPOINT's, or the one beside a
+    checkpoint the gallery recorded; the first of them ``present`` accepts, else the first.
+    ``write`` is the command the error suggests when there is no candidate at all."""
+    candidates = [checkpoint] if checkpoint else list(fingerprint.get("paths") or
+                                                      [fingerprint.get("checkpoint")])
+    paths = [exported_file(c, model_file) for c in candidates or [None]]
+    path = next((p for p in paths if p is not None and present(p)), paths[0])
+    if path is None:
+        raise UsageError(f"gallery {gallery}: no export of its model found; give --model "
+                         f"FILE.onnx ({write})")
+    return path
+
+
 def load_gallery_encoder(fingerprint: dict[str, Any], checkpoint: str | Path | None = None,
                          device: str = "auto", gallery: str = "", runtime: str = "torch",
                          model_file: str | Path | None = None) -> InferenceModel:
@@ -79,14 +97,7 @@ def load_gallery_encoder(fingerprint: dict[str, Any], checkpoint: str | Path | N
     if check_runtime(runtime) != "torch":
         from heatgait.training.exported import load_exported_model
 
-        candidates = [checkpoint] if checkpoint else list(fingerprint.get("paths") or
-                                                          [fingerprint.get("checkpoint")])
-        paths = [exported_file(c, model_file) for c in candidates or [None]]
-        path = next((p for p in paths if p is not None and p.is_file()),
-                    paths[0] if paths and paths[0] else None)
-        if path is None:
-            raise UsageError(f"gallery {gallery}: no export of its model found; give --model "
-                             "FILE.onnx (heatgait export RUN --out FILE.onnx)")
+        path = find_gallery_export(fingerprint, checkpoint, model_file, gallery)
         return load_exported_model(path, runtime, expect=fingerprint,
                                    against=f"gallery {gallery}")
     tried = [str(checkpoint)] if checkpoint else list(fingerprint.get("paths") or

@@ -35,6 +35,16 @@ def check_streamable(heatmaps: str) -> None:
                          "on the pose model's own heatmaps (data.heatmaps raw)")
 
 
+def frames_input(stored: np.ndarray, scaling: np.ndarray, device: torch.device) -> torch.Tensor:
+    """stored [n, 17, 64, 48] (the shard's dtype) and each frame's (scale, low, span, squared)
+    [n, 4] -> network input [n, 17, 64, 48] float32 on ``device``: each frame finished as a
+    one-frame sample with its track's scaling, exactly as ``to_model_input`` finishes a stored
+    sequence."""
+    frames = torch.from_numpy(np.ascontiguousarray(stored)).to(device)[:, None]
+    scale = torch.from_numpy(np.ascontiguousarray(scaling, dtype=np.float32))
+    return to_model_input(frames, scale.to(device))[:, 0]
+
+
 class FrameEncoder:
     """``encode``: stored frames -> per-frame fusion features; ``embed``: pooled features ->
     the evaluation embedding (fusion BNNeck feature, L2-normalised per part)."""
@@ -59,16 +69,10 @@ class FrameEncoder:
                 torch.autocast(self.device.type, dtype=torch_dtype(precision)))
 
     def encode(self, stored: np.ndarray, scaling: np.ndarray) -> torch.Tensor:
-        """stored [n, 17, 64, 48] (the shard's dtype) and each frame's (scale, low, span,
-        squared) [n, 4] -> fusion features [n, C, h', w'] float32 on the device.
-
-        Each frame is finished as a one-frame sample with its track's scaling, exactly as
-        ``to_model_input`` finishes a stored sequence."""
-        frames = torch.from_numpy(np.ascontiguousarray(stored)).to(self.device)[:, None]
-        scale = torch.from_numpy(np.ascontiguousarray(scaling, dtype=np.float32))
+        """stored frames and their scaling (:func:`frames_input`) -> fusion features
+        [n, C, h', w'] float32 on the device."""
         with torch.inference_mode(), self._autocast():
-            x = to_model_input(frames, scale.to(self.device))[:, 0]  # [n, 17, 64, 48]
-            _, fused = self.network.encode_frames(x)
+            _, fused = self.network.encode_frames(frames_input(stored, scaling, self.device))
             return fused.float()
 
     def embed(self, pooled: torch.Tensor) -> np.ndarray:
@@ -90,15 +94,12 @@ class ExportedFrameEncoder:
         self.device = torch.device("cpu")
         self.normalize = bool(contract["normalize"])
         self.max_frames = contract["max_frames"] or None
-        self.fingerprint = dict(metadata.get("fingerprint") or {})
         self.recipe = recipe_from_dict(metadata["recipe"], "per-frame export") \
             if metadata.get("recipe") else None
 
     def encode(self, stored: np.ndarray, scaling: np.ndarray) -> torch.Tensor:
         """As :meth:`FrameEncoder.encode`, features on the CPU."""
-        frames = torch.from_numpy(np.ascontiguousarray(stored))[:, None]
-        scale = torch.from_numpy(np.ascontiguousarray(scaling, dtype=np.float32))
-        x = to_model_input(frames, scale)[:, 0]
+        x = frames_input(stored, scaling, self.device)
         return torch.from_numpy(self.frames.run({"frames": x.numpy()})[0])
 
     def embed(self, pooled: torch.Tensor) -> np.ndarray:
@@ -113,7 +114,7 @@ def load_exported_frame_encoder(path: str | Path, runtime: str, *,
     ``runtime``, both files checked to be of the fingerprint ``expect`` (of ``against``)."""
     from heatgait.extract.runtimes.onnxfile import open_model
     from heatgait.training.export import PER_FRAME_KINDS, per_frame_paths
-    from heatgait.training.exported import describe
+    from heatgait.training.exported import check_export_of
     from heatgait.training.fingerprint import compare
 
     path = Path(path)
@@ -130,10 +131,7 @@ def load_exported_frame_encoder(path: str | Path, runtime: str, *,
     if compare(prints["frames"], prints["head"]) != "same":
         raise HeatgaitError(f"{paths['frames']} and {paths['head']} are exports of different "
                             "models; write both again with heatgait export RUN --per-frame")
-    if expect is not None and compare(expect, prints["frames"]) != "same":
-        raise HeatgaitError(f"model file {paths['frames']}: exported from "
-                            f"{describe(prints['frames'])}, not the model of {against or 'this run'}"
-                            f" ({describe(expect)}); export that one: heatgait export RUN "
-                            "--per-frame")
+    check_export_of(paths["frames"], prints["frames"], expect, against,
+                    write="heatgait export RUN --per-frame")
     return ExportedFrameEncoder(sessions["frames"], sessions["head"],
                                 sessions["frames"].metadata)

@@ -254,19 +254,16 @@ def gallery_frame_export(gallery: Gallery, checkpoint: str | Path | None,
     """The gallery's per-frame export in ``runtime``: ``model_file``, CHECKPOINT's, or the one
     beside the checkpoint the gallery recorded; checked against the gallery's fingerprint."""
     from heatgait.extract.runtimes.onnxfile import check_runtime
-    from heatgait.gallery.encoder import exported_file
+    from heatgait.gallery.encoder import find_gallery_export
     from heatgait.stream.encoder import load_exported_frame_encoder
+    from heatgait.training.export import per_frame_paths
 
     check_runtime(runtime)
     fingerprint = gallery.fingerprint or {}
-    candidates = [checkpoint] if checkpoint else list(fingerprint.get("paths") or
-                                                       [fingerprint.get("checkpoint")])
-    paths = [p for p in (exported_file(c, model_file) for c in candidates or [None]) if p]
-    if not paths:
-        raise UsageError(f"gallery {name}: no export of its model found; give --model "
-                         "FILE.onnx (heatgait export RUN --per-frame --out FILE.onnx)")
-    found = next((p for p in paths if p.with_suffix(".frames.onnx").is_file()), paths[0])
-    return load_exported_frame_encoder(found, runtime, expect=fingerprint,
+    path = find_gallery_export(fingerprint, checkpoint, model_file, name,
+                               present=lambda p: per_frame_paths(p)["frames"].is_file(),
+                               write="heatgait export RUN --per-frame --out FILE.onnx")
+    return load_exported_frame_encoder(path, runtime, expect=fingerprint,
                                        against=f"gallery {name}")
 
 

@@ -56,6 +56,17 @@ def describe(fingerprint: dict[str, Any]) -> str:
             f", fingerprint {str(fingerprint.get('digest', '?'))[:12]})")
 
 
+def check_export_of(path: Path, fingerprint: dict[str, Any], expect: dict[str, Any] | None,
+                    against: str = "", write: str = "heatgait export RUN --out FILE") -> None:
+    """One-line refusal of an export (at ``path``, of ``fingerprint``) that is not of the
+    model ``expect`` of ``against`` (a run or gallery); nothing to check when ``expect`` is
+    None. ``write`` is the command that exports the right one."""
+    if expect is not None and compare(expect, fingerprint) != "same":
+        raise HeatgaitError(f"model file {path}: exported from {describe(fingerprint)}, not "
+                            f"the model of {against or 'this run'} ({describe(expect)}); export "
+                            f"that one: {write}")
+
+
 def load_exported_model(path: str | Path, runtime: str, *,
                         expect: dict[str, Any] | None = None, against: str = "",
                         precision: str = "fp32", batch_size: int | None = None,
@@ -72,10 +83,7 @@ def load_exported_model(path: str | Path, runtime: str, *,
     session = open_model(path, runtime, kind="embedder", precision=precision)
     meta = session.metadata
     fingerprint = dict(meta.get("fingerprint") or {})
-    if expect is not None and compare(expect, fingerprint) != "same":
-        raise HeatgaitError(f"model file {path}: exported from {describe(fingerprint)}, not "
-                            f"the model of {against or 'this run'} ({describe(expect)}); export "
-                            "that one: heatgait export RUN --out FILE")
+    check_export_of(path, fingerprint, expect, against)
     contract = meta["input_contract"]
     model = InferenceModel.wrap(RuntimeNetwork(session), "cpu", precision="fp32",
                                 heatmaps=contract["heatmaps"], normalize=contract["normalize"],

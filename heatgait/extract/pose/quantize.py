@@ -42,7 +42,6 @@ def quantize_pose(fp32: str | Path, crops: np.ndarray, out: str | Path
         raise MissingDependencyError("--int8 needs onnxruntime's quantisation tools: pip "
                                      "install 'heatgait[onnx]'") from exc
     from heatgait.extract.pose.exported import ExportedPoseBackend
-    from heatgait.extract.runtimes.onnxwrite import metadata_props
     from heatgait.fileio import durable_replace
 
     fp32, out = Path(fp32), Path(out)
@@ -70,23 +69,31 @@ def quantize_pose(fp32: str | Path, crops: np.ndarray, out: str | Path
         quantized = ExportedPoseBackend(written, "onnx")
         error = np.abs(np.clip(quantized.heatmaps(crops), 0, 1)
                        - np.clip(reference.heatmaps(crops), 0, 1))
-        source = onnx.load(str(fp32), load_external_data=False)
-        meta = {p.key: p.value for p in source.metadata_props}
-        pose = json.loads(meta["heatgait.pose"])
         int8 = {"calibration_crops": int(len(crops)), "max_abs_error": float(error.max()),
                 "mean_abs_error": float(error.mean()), "format": "QDQ, per-channel weights",
                 "measured_against": "the fp32 export, on the calibration crops"}
-        pose.update(precision="int8", int8=int8)
+        # the fp32 export's metadata, its pose entry saying what this file is
+        source = onnx.load(str(fp32), load_external_data=False)
+        props = {p.key: p.value for p in source.metadata_props}
+        pose = json.loads(props["heatgait.pose"]) | {"precision": "int8", "int8": int8}
+        props["heatgait.pose"] = json.dumps(pose, sort_keys=True)
         model = onnx.load(str(written))
         del model.metadata_props[:]
-        values = {k[len("heatgait."):]: json.loads(v) for k, v in meta.items()
-                  if k.startswith("heatgait.") and k not in ("heatgait.format", "heatgait.kind",
-                                                             "heatgait.format_version",
-                                                             "heatgait.heatgait_version")}
-        values["pose"] = pose
-        for key, value in metadata_props("pose", values).items():
+        for key, value in props.items():
             entry = model.metadata_props.add()
             entry.key, entry.value = key, value
         onnx.save(model, str(written))
         durable_replace(written, out)
     return out, int8
+
+
+def export_pose_int8(backend: Any, crops: np.ndarray, out: str | Path
+                     ) -> tuple[Path, dict[str, Any]]:
+    """An ``MMPoseBackend`` -> its fp32 export (a temporary file beside ``out``) -> static int8
+    at ``out``, calibrated on ``crops``: what :func:`quantize_pose` returns."""
+    from heatgait.extract.pose.export import export_pose
+
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".fp32-", dir=out.parent) as work:
+        return quantize_pose(export_pose(backend, Path(work) / "fp32.onnx"), crops, out)

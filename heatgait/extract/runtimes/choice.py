@@ -13,8 +13,8 @@ fp32, :data:`CPU_ORDER`'s first installed runtime for the pose network and
 :data:`DETECTOR_CPU_ORDER`'s for the detector, and torch elsewhere (CUDA, the LiteRT BlazePose
 models, and random weights, which tests build and which no cache can key). The orders are
 measured: ``benchmarks/bench_extract.py --runtimes`` (benchmarks/README.md), idle: OpenVINO ran
-HRNet-W32 1.19x faster than torch with heatmaps within 1e-8 of it; the exported RTMDet-nano ran
-at 149 frames/s in onnxruntime, 126 in OpenVINO and 69 in torch, each at the threshold stage 1
+HRNet-W32 1.23x faster than torch with heatmaps within 1e-8 of it; the exported RTMDet-nano ran
+at 142 frames/s in onnxruntime, 127 in OpenVINO and 66 in torch, each at the threshold stage 1
 uses. Reduced precision is opt-in (``--precision bf16`` with openvino, or an int8 export given
 as ``--pose-weights``: ``extract.pose.quantize``).
 """
